@@ -1,0 +1,52 @@
+"""Primitives and the rule tables that give them meaning.
+
+A primitive is just a name.  Its meaning lives in plain dicts keyed by primitive, one per
+interpretation (Autodidax style): the shape rule, the NumPy implementation (the reference
+semantics), the JVP rule and the VJP rule.  Backends keep their own lowering tables.
+
+Rule signatures:
+    shape_rules[p](*avals, lits, **params)        -> tuple of output ShapedArray
+    impl_rules[p](*arrays, **params)              -> array (or tuple when multiple_results)
+    jvp_rules[p](primals, tangents, outs, **params) -> output tangent(s); tangents may be None
+                                                       (a symbolic zero)
+    vjp_rules[p](cotangent, primals, outs, **params) -> one cotangent (or None) per input
+
+JVP and VJP rules are written with optad's own ops, so derivative programs can be
+differentiated again.
+"""
+from __future__ import annotations
+
+
+class Primitive:
+    __slots__ = ("name", "family", "multiple_results")
+
+    def __init__(self, name: str, family: str, multiple_results: bool = False):
+        self.name = name
+        self.family = family
+        self.multiple_results = multiple_results
+
+    def __repr__(self):
+        return self.name
+
+    def abstract_eval(self, *avals, lits=None, **params):
+        return shape_rules[self](*avals, lits=lits or [False] * len(avals), **params)
+
+    def bind(self, *args, **params):
+        from ..trace.tracer import bind
+        return bind(self, *args, **params)
+
+
+shape_rules: dict = {}
+impl_rules: dict = {}
+jvp_rules: dict = {}
+vjp_rules: dict = {}
+primitives: dict = {}
+
+
+def primitive(name: str, family: str, multiple_results: bool = False) -> Primitive:
+    """Create and register a primitive."""
+    if name in primitives:
+        raise ValueError(f"primitive {name!r} is defined twice")
+    p = Primitive(name, family, multiple_results)
+    primitives[name] = p
+    return p

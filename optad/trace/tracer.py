@@ -1,0 +1,254 @@
+"""Trace objects record equations; Tracer objects stand in for arrays while a function runs.
+
+``bind(primitive, *args, **params)`` is the single entry point every op goes through.  With no
+Tracer among its arguments it simply evaluates the primitive's NumPy implementation (so
+constants fold for free).  Otherwise it records an equation in the innermost active trace;
+arrays and tracers of enclosing traces that meet a tracer become constants of that trace.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+
+import numpy as np
+
+from ..ir.program import Eqn, Lit, Program, ShapedArray, Var
+from ..primitives.registry import impl_rules, shape_rules
+
+_OPTAD_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+class TracerError(Exception):
+    """A traced value was used where a concrete value is needed."""
+
+
+def user_frame() -> str:
+    """'file:line: code' of the innermost stack frame outside optad and NumPy."""
+    numpy_dir = os.path.dirname(np.__file__)
+    for frame in reversed(traceback.extract_stack()):
+        path = os.path.abspath(frame.filename)
+        if path.startswith(_OPTAD_DIR) or path.startswith(numpy_dir):
+            continue
+        if os.sep + "tests" + os.sep in path and os.path.basename(path).startswith("conftest"):
+            continue
+        return f"{frame.filename}:{frame.lineno}: {(frame.line or '').strip()}"
+    return "<unknown>"
+
+
+_trace_stack: list = []
+
+# While a transform re-emits the equations of an existing program it sets this to the source
+# line of the equation being transformed, so derived equations keep naming the user's line.
+_where_override: list = [None]
+
+
+def set_where(where):
+    """Set the source note for the equations emitted next; returns the previous one."""
+    previous = _where_override[0]
+    _where_override[0] = where
+    return previous
+
+
+class Trace:
+    """Collects the equations of one Program under construction."""
+
+    def __init__(self):
+        self.level = len(_trace_stack)
+        self.inputs: list[Var] = []
+        self.eqns: list[Eqn] = []
+        self.constvars: list[Var] = []
+        self.constvalues: list = []
+        self._const_ids: dict[int, Var] = {}
+        self.active = False
+        self.record_where = True
+
+    def __enter__(self):
+        _trace_stack.append(self)
+        self.active = True
+        return self
+
+    def __exit__(self, *exc):
+        popped = _trace_stack.pop()
+        assert popped is self
+        self.active = False
+
+    def new_input(self, aval: ShapedArray) -> "Tracer":
+        var = Var(aval)
+        self.inputs.append(var)
+        return Tracer(self, var)
+
+    def constant(self, value) -> Var:
+        """A Var for an array (or an enclosing trace's tracer) this trace closes over."""
+        key = id(value)
+        var = self._const_ids.get(key)
+        if var is None:
+            if isinstance(value, Tracer):
+                aval = value.aval
+            else:
+                value = np.asarray(value)
+                aval = ShapedArray(value.shape, value.dtype)
+            var = Var(aval)
+            self._const_ids[key] = var
+            self.constvars.append(var)
+            self.constvalues.append(value)  # keeps the object alive, so its id stays unique
+        return var
+
+    def atom(self, value, dtype=None):
+        """Turn a bind argument into an IR atom of this trace."""
+        if isinstance(value, Tracer):
+            if value.trace is self:
+                return value.var
+            if value.trace.level > self.level:
+                raise TracerError(
+                    "a value traced inside an inner transformation escaped from it "
+                    "(for example a Tracer stored in a global or returned through a closure)")
+            return self.constant(value)
+        if isinstance(value, (bool, int, float, np.number, np.bool_)) or (
+                isinstance(value, np.ndarray) and value.ndim == 0):
+            return Lit(value, dtype if dtype is not None else np.asarray(value).dtype)
+        return self.constant(value)
+
+    def to_program(self, outputs) -> Program:
+        outs = []
+        for out in outputs:
+            outs.append(self.atom(out))
+        return Program(tuple(self.inputs), tuple(self.constvars), tuple(self.constvalues),
+                       tuple(self.eqns), tuple(outs))
+
+
+def _innermost_trace(args):
+    trace = None
+    for a in args:
+        if isinstance(a, Tracer):
+            if not a.trace.active:
+                raise TracerError(
+                    "a Tracer from a finished trace was used: a value computed while tracing "
+                    "was kept (in a global, a list or a closure) and used after the traced "
+                    "function returned. Return it from the function instead.")
+            if trace is None or a.trace.level > trace.level:
+                trace = a.trace
+    return trace
+
+
+def _reference_dtype(args):
+    """The dtype scalar arguments take: that of the first non-boolean array operand."""
+    first = None
+    for a in args:
+        if isinstance(a, (Tracer, np.ndarray)) and a.ndim > 0 or isinstance(a, Tracer):
+            if a.dtype != np.bool_:
+                return a.dtype
+            first = first if first is not None else a.dtype
+    return first
+
+
+def bind(prim, *args, **params):
+    trace = _innermost_trace(args)
+    if trace is None:
+        out = impl_rules[prim](*args, **params)
+        return out
+    ref = _reference_dtype(args)
+    atoms = [trace.atom(a, ref) for a in args]
+    lits = [isinstance(a, Lit) for a in atoms]
+    out_avals = shape_rules[prim](*[a.aval for a in atoms], lits=lits, **params)
+    out_vars = tuple(Var(aval) for aval in out_avals)
+    where = _where_override[0]
+    if where is None:
+        where = user_frame() if trace.record_where else ""
+    trace.eqns.append(Eqn(prim, tuple(atoms), params, out_vars, where))
+    outs = tuple(Tracer(trace, v) for v in out_vars)
+    return outs if prim.multiple_results else outs[0]
+
+
+def make_program_flat(fun, avals, *, static=None) -> tuple[Program, object]:
+    """Trace ``fun(*tracers)`` where ``avals`` describe its flat array inputs.
+
+    ``fun`` returns a flat list of outputs (arrays, tracers or scalars).  Returns the
+    Program and whatever extra ``fun`` attaches (unused here)."""
+    with Trace() as trace:
+        tracers = [trace.new_input(aval) for aval in avals]
+        outs = fun(*tracers)
+        program = trace.to_program(outs)
+    return program
+
+
+# ------------------------------------------------------------------------- Tracer
+
+class Tracer:
+    """Stands in for an array while a function is traced."""
+
+    __slots__ = ("trace", "var")
+    __array_priority__ = 1000
+
+    def __init__(self, trace: Trace, var: Var):
+        self.trace = trace
+        self.var = var
+
+    # -- metadata
+    @property
+    def aval(self):
+        return self.var.aval
+
+    @property
+    def shape(self):
+        return self.var.aval.shape
+
+    @property
+    def dtype(self):
+        return self.var.aval.dtype
+
+    @property
+    def ndim(self):
+        return len(self.var.aval.shape)
+
+    @property
+    def size(self):
+        return self.var.aval.size
+
+    def __len__(self):
+        if not self.shape:
+            raise TypeError("len() of a 0-d traced array")
+        return self.shape[0]
+
+    def __repr__(self):
+        return f"Tracer<{self.aval}>"
+
+    # -- concrete value needed: explain the way out
+    def _concrete(self, what):
+        raise TracerError(
+            f"{what} of a traced value at {user_frame()}\n"
+            "optad traces your function once per input signature, so Python control flow "
+            "(if/while/and/or, bool(), float(), int()) cannot depend on the value of an input. "
+            "Use np.where(condition, a, b) to choose between values, or pass the value as a "
+            "static (non-array) argument.")
+
+    def __bool__(self):
+        self._concrete("bool()")
+
+    def __float__(self):
+        self._concrete("float()")
+
+    def __int__(self):
+        self._concrete("int()")
+
+    def __index__(self):
+        self._concrete("use as an index")
+
+    def __complex__(self):
+        self._concrete("complex()")
+
+    def __array__(self, *args, **kwargs):
+        self._concrete("conversion to a NumPy array (np.asarray/np.array)")
+
+    def __setitem__(self, key, value):
+        raise TracerError(
+            f"item assignment on a traced array at {user_frame()}: traced arrays are "
+            "immutable. Build the result with np.where, np.concatenate or np.stack instead.")
+
+    def __iter__(self):
+        if not self.shape:
+            raise TypeError("iteration over a 0-d traced array")
+        return (self[i] for i in range(self.shape[0]))
+
+    def __hash__(self):
+        return id(self)

@@ -1,0 +1,9 @@
+"""Program -> program transformations: jvp (forward mode), vjp (reverse mode), simplify."""
+from .evaluate import eval_program
+from .jvp import jvp_program, jvp_traceable
+from .vjp import vjp_program, grad_program, vjp_traceable
+from .simplify import simplify
+from .inline import inline_calls
+
+__all__ = ["eval_program", "jvp_program", "jvp_traceable", "vjp_program", "grad_program",
+           "vjp_traceable", "simplify", "inline_calls"]
