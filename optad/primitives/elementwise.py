@@ -147,7 +147,7 @@ def _max_weight(x, y):
 
 def out_dtype_of(*xs):
     for x in xs:
-        if hasattr(x, "dtype") and getattr(x, "shape", ()) != () or hasattr(x, "trace"):
+        if hasattr(x, "dtype") and getattr(x, "shape", ()) != () or hasattr(x, "_trace"):
             return x.dtype
     return np.result_type(*xs)
 

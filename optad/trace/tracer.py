@@ -97,16 +97,19 @@ class Trace:
     def atom(self, value, dtype=None):
         """Turn a bind argument into an IR atom of this trace."""
         if isinstance(value, Tracer):
-            if value.trace is self:
-                return value.var
-            if value.trace.level > self.level:
+            if value._trace is self:
+                return value._var
+            if value._trace.level > self.level:
                 raise TracerError(
                     "a value traced inside an inner transformation escaped from it "
                     "(for example a Tracer stored in a global or returned through a closure)")
             return self.constant(value)
-        if isinstance(value, (bool, int, float, np.number, np.bool_)) or (
-                isinstance(value, np.ndarray) and value.ndim == 0):
+        if isinstance(value, (bool, int, float)) and not isinstance(value, np.generic):
+            # a Python scalar is weakly typed: it takes the dtype of the array operands
             return Lit(value, dtype if dtype is not None else np.asarray(value).dtype)
+        if isinstance(value, (np.number, np.bool_)) or (
+                isinstance(value, np.ndarray) and value.ndim == 0):
+            return Lit(value, np.asarray(value).dtype)
         return self.constant(value)
 
     def to_program(self, outputs) -> Program:
@@ -121,13 +124,13 @@ def _innermost_trace(args):
     trace = None
     for a in args:
         if isinstance(a, Tracer):
-            if not a.trace.active:
+            if not a._trace.active:
                 raise TracerError(
                     "a Tracer from a finished trace was used: a value computed while tracing "
                     "was kept (in a global, a list or a closure) and used after the traced "
                     "function returned. Return it from the function instead.")
-            if trace is None or a.trace.level > trace.level:
-                trace = a.trace
+            if trace is None or a._trace.level > trace.level:
+                trace = a._trace
     return trace
 
 
@@ -145,8 +148,12 @@ def _reference_dtype(args):
 def bind(prim, *args, **params):
     trace = _innermost_trace(args)
     if trace is None:
-        out = impl_rules[prim](*args, **params)
-        return out
+        if prim.name == "broadcast" and _trace_stack:
+            # filling an array with a constant while tracing: record it, so the array is
+            # created inside the kernel rather than passed in as a constant
+            trace = _trace_stack[-1]
+        else:
+            return impl_rules[prim](*args, **params)
     ref = _reference_dtype(args)
     atoms = [trace.atom(a, ref) for a in args]
     lits = [isinstance(a, Lit) for a in atoms]
@@ -177,33 +184,33 @@ def make_program_flat(fun, avals, *, static=None) -> tuple[Program, object]:
 class Tracer:
     """Stands in for an array while a function is traced."""
 
-    __slots__ = ("trace", "var")
+    __slots__ = ("_trace", "_var")
     __array_priority__ = 1000
 
     def __init__(self, trace: Trace, var: Var):
-        self.trace = trace
-        self.var = var
+        self._trace = trace
+        self._var = var
 
     # -- metadata
     @property
     def aval(self):
-        return self.var.aval
+        return self._var.aval
 
     @property
     def shape(self):
-        return self.var.aval.shape
+        return self._var.aval.shape
 
     @property
     def dtype(self):
-        return self.var.aval.dtype
+        return self._var.aval.dtype
 
     @property
     def ndim(self):
-        return len(self.var.aval.shape)
+        return len(self._var.aval.shape)
 
     @property
     def size(self):
-        return self.var.aval.size
+        return self._var.aval.size
 
     def __len__(self):
         if not self.shape:

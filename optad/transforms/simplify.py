@@ -30,7 +30,7 @@ def _atom_key(atom):
     return atom.key() if isinstance(atom, Lit) else atom.id
 
 
-def _fold(eqn, zero_ids):
+def _fold(eqn, zero_ids, one_ids):
     """An atom equal to the equation's single output, a zero-eqn, or None."""
     p = eqn.primitive
     ins = eqn.inputs
@@ -38,6 +38,9 @@ def _fold(eqn, zero_ids):
 
     def same_type(atom):
         return not isinstance(atom, Lit) and atom.aval == out.aval
+
+    def is_one(atom):
+        return _is_lit(atom, 1) or (not isinstance(atom, Lit) and atom.id in one_ids)
 
     def is_zero(atom):
         return _is_lit(atom, 0) or (not isinstance(atom, Lit) and atom.id in zero_ids)
@@ -51,14 +54,14 @@ def _fold(eqn, zero_ids):
         if is_zero(ins[1]) and same_type(ins[0]):
             return ins[0]
     elif p is ew.mul_p:
-        if _is_lit(ins[1], 1) and same_type(ins[0]):
+        if is_one(ins[1]) and same_type(ins[0]):
             return ins[0]
-        if _is_lit(ins[0], 1) and same_type(ins[1]):
+        if is_one(ins[0]) and same_type(ins[1]):
             return ins[1]
         if is_zero(ins[0]) or is_zero(ins[1]):
             return "zero"
     elif p in (ew.div_p, ew.pow_p):
-        if _is_lit(ins[1], 1) and same_type(ins[0]):
+        if is_one(ins[1]) and same_type(ins[0]):
             return ins[0]
         if p is ew.div_p and is_zero(ins[0]):
             return "zero"
@@ -71,6 +74,7 @@ def _fold(eqn, zero_ids):
 def simplify(program: Program) -> Program:
     subst = {}
     zero_ids = set()
+    one_ids = set()
     producer = {}
     cse = {}
     eqns = []
@@ -88,7 +92,7 @@ def simplify(program: Program) -> Program:
                 subst[eqn.outputs[0].id] = inner.inputs[0]
                 continue
         if not eqn.primitive.multiple_results:
-            folded = _fold(eqn, zero_ids)
+            folded = _fold(eqn, zero_ids, one_ids)
             if folded == "zero":
                 out = eqn.outputs[0]
                 if not out.aval.shape:
@@ -101,6 +105,8 @@ def simplify(program: Program) -> Program:
                 continue
         if eqn.primitive is broadcast_p and _is_lit(eqn.inputs[0], 0):
             zero_ids.add(eqn.outputs[0].id)
+        if eqn.primitive is broadcast_p and _is_lit(eqn.inputs[0], 1):
+            one_ids.add(eqn.outputs[0].id)
         key = (eqn.primitive.name, tuple(_atom_key(a) for a in eqn.inputs),
                _freeze(eqn.params))
         try:

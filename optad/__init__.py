@@ -1,0 +1,39 @@
+"""optad: write a loss in plain NumPy, get exact derivatives compiled into fused kernels.
+
+    import numpy as np, optad
+    f = lambda x: np.sum(np.tanh(x) ** 2)
+    optad.grad(f)(np.ones(3)); optad.hvp(f)(np.ones(3), np.eye(3)[0])
+"""
+from .api import (checkpoint, grad, hvp, jit, jvp, make_program, show_source,  # noqa: F401
+                  value_and_grad, vjp)
+from .jacobians import hessian, jacfwd, jacobian, jacrev  # noqa: F401
+from .ir import Program, typecheck  # noqa: F401
+from .trace.tracer import TracerError  # noqa: F401
+from . import numpy  # noqa: F401
+from . import tree  # noqa: F401
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "minimize": ("optad.optimize", "minimize"),
+    "OptimizeResult": ("optad.optimize", "OptimizeResult"),
+    "finite_diff": ("optad.finite_diff", None),
+    "zero_order": ("optad.zero_order", None),
+    "problems": ("optad.problems", None),
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+        module_name, attr = _LAZY[name]
+        module = importlib.import_module(module_name)
+        value = module if attr is None else getattr(module, attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'optad' has no attribute {name!r}")
+
+
+__all__ = ["grad", "value_and_grad", "jvp", "vjp", "hvp", "jacfwd", "jacrev", "jacobian",
+           "hessian", "checkpoint", "jit", "make_program", "show_source", "minimize",
+           "OptimizeResult", "finite_diff", "zero_order", "numpy", "typecheck", "Program"]

@@ -1,0 +1,159 @@
+"""Jacobians and Hessians, assembled column by column (forward mode, one JVP per input
+entry) or row by row (reverse mode, one VJP per output entry).
+
+``jacobian(mode="auto")`` picks forward mode when the inputs are fewer than the outputs and
+reverse mode otherwise -- the rule of the lecture notes for f(x) = A x."""
+from __future__ import annotations
+
+import numpy as np
+
+from . import numpy as onp
+from . import tree
+from .api import (_VjpFun, _JvpFun, _cached_transform, _diff_mask, _traced_values, grad,
+                  _norm_argnums)
+from .trace.tracer import Tracer
+
+
+def _basis(shapes_dtypes, k):
+    """The k-th unit vector of the concatenated leaves, split into leaves."""
+    out, offset = [], 0
+    for shape, dtype in shapes_dtypes:
+        size = int(np.prod(shape, dtype=np.int64))
+        e = np.zeros(size, dtype)
+        if offset <= k < offset + size:
+            e[k - offset] = 1
+        out.append(e.reshape(shape))
+        offset += size
+    return out
+
+
+def _assemble(columns, out_shapes, in_shapes, axis_last):
+    """columns[k][j]: derivative of output leaf j w.r.t. flat input entry k -> blocks."""
+    blocks = []
+    for j, oshape in enumerate(out_shapes):
+        per_input, offset = [], 0
+        for ishape in in_shapes:
+            size = int(np.prod(ishape, dtype=np.int64))
+            cols = [columns[k][j] for k in range(offset, offset + size)]
+            if any(isinstance(c, Tracer) for c in cols):
+                stacked = onp.stack(cols, axis=-1 if axis_last else 0)
+            else:
+                stacked = np.stack([np.asarray(c) for c in cols], axis=-1 if axis_last else 0)
+            if axis_last:
+                block = onp.reshape(stacked, tuple(oshape) + tuple(ishape))
+            else:
+                block = onp.reshape(stacked, tuple(ishape) + tuple(oshape))
+                block = onp.transpose(block, tuple(range(len(ishape), len(ishape) + len(oshape)))
+                                      + tuple(range(len(ishape))))
+            per_input.append(block)
+            offset += size
+        blocks.append(per_input)
+    return blocks
+
+
+def _jacobian(fun, argnums, backend, mode):
+    argnums_t = _norm_argnums(argnums)
+
+    def jac(*args):
+        cls = _JvpFun if mode == "fwd" else _VjpFun
+        transformed = _cached_transform(fun, cls, backend, argnums_t)
+        traced, entry = transformed._entry(args)
+        flat = tree.flatten(tuple(args))[0]
+        values = _traced_values(traced, flat)
+        mask = _diff_mask(traced, argnums_t)
+        diff_leaves = [(traced.specs[k][1], traced.specs[k][2])
+                       for k, m in zip(traced.traced_positions, mask) if m]
+        if not diff_leaves:
+            raise TypeError("jacobian: no floating-point input to differentiate in argnums "
+                            f"{argnums}")
+        program = entry[0]
+        n_diff = len(diff_leaves)
+        n_out = len(program.outputs) - n_diff if mode == "rev" else len(program.outputs) // 2
+        out_avals = [a.aval for a in program.outputs[:n_out]]
+        in_shapes = [s for s, _ in diff_leaves]
+        out_shapes = [a.shape for a in out_avals]
+        if mode == "fwd":
+            n_in = sum(int(np.prod(s, dtype=np.int64)) for s in in_shapes)
+            columns = []
+            for k in range(n_in):
+                outs = transformed.call_flat(traced, entry, values + _basis(diff_leaves, k))
+                columns.append(outs[n_out:])
+            blocks = _assemble(columns, out_shapes, in_shapes, axis_last=True)
+        else:
+            out_specs = [(a.shape, a.dtype) for a in out_avals]
+            n_rows = sum(int(np.prod(s, dtype=np.int64)) for s in out_shapes)
+            rows = []
+            for k in range(n_rows):
+                outs = transformed.call_flat(traced, entry, values + _basis(out_specs, k))
+                rows.append(outs[n_out:])
+            # rows[k][i]: d(flat output k)/d(input leaf i): transpose the roles
+            blocks_t = _assemble(rows, in_shapes, out_shapes, axis_last=True)
+            blocks = []
+            for j, oshape in enumerate(out_shapes):
+                row = []
+                for i, ishape in enumerate(in_shapes):
+                    b = blocks_t[i][j]  # shape ishape + oshape
+                    perm = tuple(range(len(ishape), len(ishape) + len(oshape))) + \
+                        tuple(range(len(ishape)))
+                    row.append(onp.transpose(b, perm))
+                blocks.append(row)
+        return _restructure(blocks, traced, args, argnums)
+
+    jac.__name__ = f"jac{mode}({getattr(fun, '__name__', 'fun')})"
+    return jac
+
+
+def _restructure(blocks, traced, args, argnums):
+    """blocks[out leaf][diff input leaf] -> out pytree of (argnums structure of) arrays."""
+    per_out = []
+    for row in blocks:
+        it = iter(row)
+        parts = []
+        for a in _norm_argnums(argnums):
+            leaves, treedef = tree.flatten(args[a])
+            parts.append(tree.unflatten(treedef, [next(it) for _ in leaves]))
+        per_out.append(parts[0] if isinstance(argnums, int) else tuple(parts))
+    return tree.unflatten(traced.out_tree, per_out)
+
+
+def jacfwd(fun, argnums=0, backend=None):
+    """The Jacobian by forward mode: one JVP per input entry. Shape: out.shape + in.shape."""
+    return _jacobian(fun, argnums, backend, "fwd")
+
+
+def jacrev(fun, argnums=0, backend=None):
+    """The Jacobian by reverse mode: one VJP per output entry. Shape: out.shape + in.shape."""
+    return _jacobian(fun, argnums, backend, "rev")
+
+
+def choose_jacobian_mode(n_inputs: int, n_outputs: int) -> str:
+    """'fwd' when there are fewer inputs than outputs, else 'rev'."""
+    return "fwd" if n_inputs < n_outputs else "rev"
+
+
+def jacobian(fun, argnums=0, mode="auto", backend=None):
+    """The Jacobian; ``mode`` is "fwd", "rev" or "auto" (picked per input signature; the
+    choice made last is in ``.last_mode``)."""
+    if mode not in ("auto", "fwd", "rev"):
+        raise ValueError(f"jacobian: mode must be 'auto', 'fwd' or 'rev', got {mode!r}")
+    fwd, rev = jacfwd(fun, argnums, backend), jacrev(fun, argnums, backend)
+
+    def jac(*args):
+        chosen = mode
+        if mode == "auto":
+            from .api import Jit
+            n_in = sum(int(np.size(leaf)) for a in _norm_argnums(argnums)
+                       for leaf in tree.flatten(args[a])[0])
+            out = _cached_transform(fun, Jit, backend).lowered(*args)
+            n_out = sum(int(np.prod(o.aval.shape, dtype=np.int64)) for o in out.outputs)
+            chosen = choose_jacobian_mode(n_in, n_out)
+        jac.last_mode = chosen
+        return (fwd if chosen == "fwd" else rev)(*args)
+
+    jac.last_mode = None
+    return jac
+
+
+def hessian(fun, argnums=0, backend=None):
+    """The Hessian of a scalar function: forward-mode Jacobian of the reverse-mode gradient."""
+    return jacfwd(grad(fun, argnums, backend=backend), argnums, backend)

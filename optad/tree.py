@@ -1,0 +1,95 @@
+"""Pytrees: nested tuples, lists and dicts (and None) with arrays at the leaves."""
+from __future__ import annotations
+
+
+class TreeDef:
+    """The structure of a pytree; hashable, so it can key a cache."""
+
+    __slots__ = ("kind", "meta", "children", "_hash")
+
+    def __init__(self, kind, meta, children):
+        self.kind = kind          # "leaf", "none", "tuple", "list", "dict", "namedtuple"
+        self.meta = meta          # dict keys or the namedtuple type
+        self.children = children  # tuple of TreeDef
+        self._hash = hash((kind, meta, children))
+
+    def __hash__(self):
+        return self._hash
+
+    def __eq__(self, other):
+        return isinstance(other, TreeDef) and (self.kind, self.meta, self.children) == \
+            (other.kind, other.meta, other.children)
+
+    @property
+    def num_leaves(self):
+        if self.kind == "leaf":
+            return 1
+        return sum(c.num_leaves for c in self.children)
+
+    def __repr__(self):
+        if self.kind == "leaf":
+            return "*"
+        if self.kind == "none":
+            return "None"
+        inner = ", ".join(map(repr, self.children))
+        if self.kind == "dict":
+            inner = ", ".join(f"{k!r}: {c!r}" for k, c in zip(self.meta, self.children))
+            return "{" + inner + "}"
+        return ("[" + inner + "]") if self.kind == "list" else ("(" + inner + ")")
+
+
+LEAF = TreeDef("leaf", None, ())
+
+
+def flatten(tree):
+    """Return (leaves, treedef)."""
+    leaves = []
+    treedef = _flatten(tree, leaves)
+    return leaves, treedef
+
+
+def _flatten(tree, leaves):
+    if tree is None:
+        return TreeDef("none", None, ())
+    if isinstance(tree, tuple) and hasattr(tree, "_fields"):
+        return TreeDef("namedtuple", type(tree), tuple(_flatten(c, leaves) for c in tree))
+    if isinstance(tree, tuple):
+        return TreeDef("tuple", None, tuple(_flatten(c, leaves) for c in tree))
+    if isinstance(tree, list):
+        return TreeDef("list", None, tuple(_flatten(c, leaves) for c in tree))
+    if isinstance(tree, dict):
+        keys = tuple(sorted(tree, key=repr))
+        return TreeDef("dict", keys, tuple(_flatten(tree[k], leaves) for k in keys))
+    leaves.append(tree)
+    return LEAF
+
+
+def unflatten(treedef: TreeDef, leaves):
+    it = iter(leaves)
+    out = _unflatten(treedef, it)
+    rest = list(it)
+    if rest:
+        raise ValueError(f"unflatten: {len(rest)} leaves left over for structure {treedef}")
+    return out
+
+
+def _unflatten(treedef, it):
+    kind = treedef.kind
+    if kind == "leaf":
+        return next(it)
+    if kind == "none":
+        return None
+    children = [_unflatten(c, it) for c in treedef.children]
+    if kind == "tuple":
+        return tuple(children)
+    if kind == "list":
+        return children
+    if kind == "namedtuple":
+        return treedef.meta(*children)
+    return dict(zip(treedef.meta, children))
+
+
+def tree_map(fn, tree, *rest):
+    leaves, treedef = flatten(tree)
+    others = [flatten(r)[0] for r in rest]
+    return unflatten(treedef, [fn(*xs) for xs in zip(leaves, *others)])
