@@ -1,0 +1,356 @@
+"""Experiment configs: YAML (``yaml.safe_load`` only) validated into typed dataclasses.
+
+A config names a problem with its parameters, an optional sweep over one problem parameter, a
+list of methods with their options, seeds, a budget and the plots to draw::
+
+    name: mds
+    problem: {name: mds, params: {N: 20, d: 2}}
+    sweep: {param: d, values: [2, 8, 32]}
+    methods:
+      - {label: GD, method: gd, options: {step: 1.0e-4}}
+    seeds: [0, 1, 2]
+    budget: {maxiter: 500}
+    plots: [iterations, evaluations, time]
+
+Any bad key, type or value raises ``ConfigError`` naming the key path, the bad value and what is
+accepted. Validation constructs each problem (cheap) to check its parameters; nothing is run.
+"""
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..problems import PROBLEMS
+from .methods import BACKENDS, METHOD_OPTIONS, describe_kind
+
+PLOT_KINDS = {
+    "iterations": "f - f* (or loss) against iterations",
+    "evaluations": "against function + gradient evaluations (HVPs shown in the legend)",
+    "time": "against wall-clock seconds",
+    "sweep": "iterations and evaluations to reach `target` against the sweep parameter",
+}
+TOP_KEYS = ("name", "description", "problem", "sweep", "methods", "seeds", "budget", "backend",
+            "target", "plots")
+
+
+class ConfigError(ValueError):
+    """A config file is not valid; the message names the key path and what is accepted."""
+
+
+@dataclass(frozen=True)
+class ProblemSpec:
+    name: str
+    params: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    param: str
+    values: tuple
+
+
+@dataclass(frozen=True)
+class MethodSpec:
+    label: str
+    method: str
+    options: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Budget:
+    maxiter: int
+    max_nfev: int | None = None
+    seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    name: str
+    problem: ProblemSpec
+    methods: tuple
+    seeds: tuple
+    budget: Budget
+    description: str = ""
+    sweep: SweepSpec | None = None
+    backend: str = "numba"
+    target: float | None = None
+    plots: tuple = ("iterations", "evaluations", "time")
+    budget_scale: float = 1.0
+
+    def sweep_values(self) -> tuple:
+        """The sweep's values, or a single None when the config has no sweep."""
+        return self.sweep.values if self.sweep else (None,)
+
+    def problem_params(self, sweep_value=None) -> dict:
+        params = dict(self.problem.params)
+        if self.sweep is not None:
+            params[self.sweep.param] = sweep_value
+        return params
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Config":
+        """Rebuild a Config from ``to_dict()`` output (as stored in a run folder)."""
+        return cls(
+            name=data["name"], description=data.get("description", ""),
+            problem=ProblemSpec(**data["problem"]),
+            methods=tuple(MethodSpec(**m) for m in data["methods"]),
+            seeds=tuple(data["seeds"]), budget=Budget(**data["budget"]),
+            sweep=SweepSpec(data["sweep"]["param"], tuple(data["sweep"]["values"]))
+            if data.get("sweep") else None,
+            backend=data.get("backend", "numba"), target=data.get("target"),
+            plots=tuple(data.get("plots", ())), budget_scale=data.get("budget_scale", 1.0))
+
+    def scaled(self, factor: float) -> "Config":
+        """The same study with iteration, evaluation and time budgets multiplied by ``factor``."""
+        if not (isinstance(factor, (int, float)) and math.isfinite(factor) and factor > 0):
+            raise ConfigError(f"budget scale: expected a positive number, got {factor!r}")
+        if factor == 1:
+            return self
+
+        def shrink(count):
+            return None if count is None else max(1, int(math.ceil(count * factor)))
+
+        budget = Budget(shrink(self.budget.maxiter), shrink(self.budget.max_nfev),
+                        None if self.budget.seconds is None else self.budget.seconds * factor)
+        methods = []
+        for spec in self.methods:
+            options = dict(spec.options)
+            for key in ("maxiter", "max_nfev"):
+                if key in options:
+                    options[key] = shrink(options[key])
+            methods.append(dataclasses.replace(spec, options=options))
+        return dataclasses.replace(self, budget=budget, methods=tuple(methods),
+                                   budget_scale=self.budget_scale * factor)
+
+
+# --------------------------------------------------------------------------- value checks
+
+def _fail(path: str, value, accepted: str):
+    raise ConfigError(f"{path}: got {value!r} ({type(value).__name__}); expected {accepted}")
+
+
+def _number(path, value, accepted):
+    # PyYAML reads 1e-4 (no dot) as a string; accept any string that is a plain float literal.
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            _fail(path, value, accepted)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        _fail(path, value, accepted)
+    return value
+
+
+def check_kind(path: str, value, kind):
+    """Validate ``value`` against an option kind from methods.py; return the normalised value."""
+    accepted = describe_kind(kind)
+    if isinstance(kind, tuple):
+        if value not in kind:
+            _fail(path, value, accepted)
+        return value
+    if kind == "bool":
+        if not isinstance(value, bool):
+            _fail(path, value, accepted)
+        return value
+    if kind in ("int+", "int0"):
+        if isinstance(value, bool) or not isinstance(value, int) or value < (kind == "int+"):
+            _fail(path, value, accepted)
+        return value
+    number = float(_number(path, value, accepted))
+    if (kind == "float+" and number <= 0) or (kind == "float0" and number < 0) \
+            or (kind == "fraction" and not 0 <= number < 1):
+        _fail(path, value, accepted)
+    return number
+
+
+def _mapping(path, value, allowed, required=()):
+    if not isinstance(value, dict):
+        _fail(path, value, "a mapping with keys " + ", ".join(allowed))
+    for key in value:
+        if key not in allowed:
+            raise ConfigError(f"{path}.{key}: unknown key {key!r}; accepted keys at {path}: "
+                              + ", ".join(allowed))
+    for key in required:
+        if key not in value:
+            raise ConfigError(f"{path}.{key}: missing; {path} needs " + ", ".join(required))
+    return value
+
+
+def _string(path, value, accepted="a string"):
+    if not isinstance(value, str) or not value.strip():
+        _fail(path, value, accepted)
+    return value
+
+
+# --------------------------------------------------------------------------- sections
+
+def _problem_param_kinds(name: str) -> dict:
+    """Parameter name -> kind, read from the constructor's defaults."""
+    kinds = {}
+    for param in inspect.signature(PROBLEMS[name]).parameters.values():
+        default = param.default
+        kinds[param.name] = "int0" if isinstance(default, int) and not isinstance(default, bool) \
+            else "float+" if isinstance(default, float) else "any"
+    return kinds
+
+
+def _check_problem_value(path, value, kind):
+    return value if kind == "any" else check_kind(path, value, kind)
+
+
+def _problem(raw) -> ProblemSpec:
+    _mapping("problem", raw, ("name", "params"), required=("name",))
+    name = raw["name"]
+    if name not in PROBLEMS:
+        _fail("problem.name", name, "one of " + ", ".join(sorted(PROBLEMS)))
+    kinds = _problem_param_kinds(name)
+    params = raw.get("params") or {}
+    _mapping("problem.params", params, tuple(kinds))
+    checked = {key: _check_problem_value(f"problem.params.{key}", value, kinds[key])
+               for key, value in params.items()}
+    return ProblemSpec(name, checked)
+
+
+def _sweep(raw, problem: ProblemSpec):
+    if raw is None:
+        return None
+    _mapping("sweep", raw, ("param", "values"), required=("param", "values"))
+    kinds = _problem_param_kinds(problem.name)
+    param = raw["param"]
+    if param not in kinds:
+        _fail("sweep.param", param, f"a parameter of problem {problem.name!r}: "
+              + ", ".join(kinds))
+    if param in problem.params:
+        raise ConfigError(f"sweep.param: {param!r} is also set in problem.params; "
+                          f"set it in one place only")
+    values = raw["values"]
+    if not isinstance(values, list) or not values:
+        _fail("sweep.values", values, "a non-empty list")
+    checked = tuple(_check_problem_value(f"sweep.values[{i}]", v, kinds[param])
+                    for i, v in enumerate(values))
+    if len(set(checked)) != len(checked):
+        _fail("sweep.values", values, "distinct values")
+    return SweepSpec(param, checked)
+
+
+def _methods(raw) -> tuple:
+    if not isinstance(raw, list) or not raw:
+        _fail("methods", raw, "a non-empty list of {label, method, options}")
+    specs, labels = [], set()
+    for i, entry in enumerate(raw):
+        path = f"methods[{i}]"
+        _mapping(path, entry, ("label", "method", "options"), required=("method",))
+        method = entry["method"]
+        if method not in METHOD_OPTIONS:
+            _fail(f"{path}.method", method, "one of " + ", ".join(METHOD_OPTIONS))
+        label = _string(f"{path}.label", entry.get("label", method))
+        if label in labels:
+            raise ConfigError(f"{path}.label: {label!r} is used twice; labels must be unique")
+        labels.add(label)
+        options = entry.get("options") or {}
+        accepted = METHOD_OPTIONS[method]
+        if not isinstance(options, dict):
+            _fail(f"{path}.options", options, "a mapping of option names to values")
+        for key in options:
+            if key not in accepted:
+                raise ConfigError(f"{path}.options.{key}: unknown option {key!r} for method "
+                                  f"{method!r}; accepted: " + ", ".join(accepted))
+        checked = {key: check_kind(f"{path}.options.{key}", value, accepted[key][0])
+                   for key, value in options.items()}
+        specs.append(MethodSpec(label, method, checked))
+    return tuple(specs)
+
+
+def _seeds(raw) -> tuple:
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        raw = [raw]
+    if not isinstance(raw, list) or not raw:
+        _fail("seeds", raw, "a non-empty list of non-negative integers")
+    seeds = tuple(check_kind(f"seeds[{i}]", s, "int0") for i, s in enumerate(raw))
+    if len(set(seeds)) != len(seeds):
+        _fail("seeds", raw, "distinct seeds")
+    return seeds
+
+
+def _budget(raw) -> Budget:
+    _mapping("budget", raw, ("maxiter", "max_nfev", "seconds"), required=("maxiter",))
+    return Budget(
+        maxiter=check_kind("budget.maxiter", raw["maxiter"], "int+"),
+        max_nfev=None if raw.get("max_nfev") is None
+        else check_kind("budget.max_nfev", raw["max_nfev"], "int+"),
+        seconds=None if raw.get("seconds") is None
+        else check_kind("budget.seconds", raw["seconds"], "float+"))
+
+
+def _plots(raw, sweep, target) -> tuple:
+    if raw is None:
+        return ("iterations", "evaluations", "time")
+    if not isinstance(raw, list) or not raw:
+        _fail("plots", raw, "a non-empty list drawn from " + ", ".join(PLOT_KINDS))
+    for i, kind in enumerate(raw):
+        if kind not in PLOT_KINDS:
+            _fail(f"plots[{i}]", kind, "one of " + ", ".join(PLOT_KINDS))
+    if "sweep" in raw and (sweep is None or target is None):
+        raise ConfigError("plots: 'sweep' needs both a sweep section and a target")
+    return tuple(dict.fromkeys(raw))
+
+
+def _check_problems_build(problem: ProblemSpec, sweep: SweepSpec | None) -> None:
+    for value in (sweep.values if sweep else (None,)):
+        params = dict(problem.params)
+        where = "problem.params"
+        if sweep is not None:
+            params[sweep.param] = value
+            where = f"sweep.values (={value!r})"
+        try:
+            PROBLEMS[problem.name](**params)
+        except (ValueError, TypeError) as error:
+            raise ConfigError(f"{where}: problem {problem.name!r} rejects {params}: {error}") \
+                from None
+
+
+def validate(raw: Any, name: str = "config") -> Config:
+    """Turn the parsed YAML document into a Config, or raise ConfigError."""
+    _mapping("<top level>", raw, TOP_KEYS, required=("problem", "methods", "seeds", "budget"))
+    problem = _problem(raw["problem"])
+    sweep = _sweep(raw.get("sweep"), problem)
+    backend = raw.get("backend", "numba")
+    if backend not in BACKENDS:
+        _fail("backend", backend, "one of " + ", ".join(BACKENDS))
+    target = raw.get("target")
+    if target is not None:
+        target = check_kind("target", target, "float+")
+    config = Config(
+        name=_string("name", raw.get("name", name)),
+        description=str(raw.get("description", "") or ""),
+        problem=problem, sweep=sweep, methods=_methods(raw["methods"]),
+        seeds=_seeds(raw["seeds"]), budget=_budget(raw["budget"]), backend=backend,
+        target=target, plots=_plots(raw.get("plots"), sweep, target))
+    _check_problems_build(problem, sweep)
+    return config
+
+
+def load_config(path) -> tuple[Config, str]:
+    """Read and validate a YAML config; returns (Config, the file's text)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read config: {error.strerror}") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: not valid YAML: {error}") from None
+    try:
+        return validate(raw, name=path.stem), text
+    except ConfigError as error:
+        raise ConfigError(f"{path}: {error}") from None

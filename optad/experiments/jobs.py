@@ -1,0 +1,164 @@
+"""One job = one (sweep value, method, seed) minimisation; ``run_job`` runs it anywhere.
+
+``run_job`` takes and returns plain data (dicts, lists, numbers) so Dask can ship it to another
+process unchanged. It is deterministic apart from the timings: the same job gives the same
+iterates in this process or on a cluster.
+"""
+from __future__ import annotations
+
+import re
+import time
+import warnings
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from ..problems import make_problem
+from .config import Config, MethodSpec
+from .history import first_reaching, normalise_history
+
+
+@dataclass(frozen=True)
+class Job:
+    index: int
+    sweep_value: Any
+    method: MethodSpec
+    seed: int
+
+
+def job_list(config: Config) -> list[Job]:
+    jobs = []
+    for sweep_value in config.sweep_values():
+        for method in config.methods:
+            for seed in config.seeds:
+                jobs.append(Job(len(jobs), sweep_value, method, seed))
+    return jobs
+
+
+def job_name(config: Config, job: Job) -> str:
+    """A file-system-safe name, e.g. ``d=8__GD__seed2``."""
+    parts = [] if config.sweep is None else [f"{config.sweep.param}={job.sweep_value}"]
+    parts += [job.method.label, f"seed{job.seed}"]
+    return re.sub(r"[^A-Za-z0-9=._+-]+", "-", "__".join(parts))
+
+
+def job_title(config: Config, job: Job) -> str:
+    where = "" if config.sweep is None else f" {config.sweep.param}={job.sweep_value}"
+    return f"{job.method.label}{where} seed={job.seed}"
+
+
+def method_options(config: Config, job: Job) -> dict:
+    """The options passed to optad.minimize: the method's own, plus the budget and seed."""
+    options = dict(job.method.options)
+    options.setdefault("maxiter", config.budget.maxiter)
+    if job.method.method == "zo-gd":
+        options.setdefault("seed", job.seed)
+        if config.budget.max_nfev is not None:
+            options.setdefault("max_nfev", config.budget.max_nfev)
+    return options
+
+
+class _BudgetCallback:
+    """Stops a run (StopIteration, as scipy's callbacks do) when its wall-time or evaluation
+    budget is spent, and feeds the progress bar."""
+
+    def __init__(self, seconds, max_evaluations, progress, f_star):
+        self.seconds, self.max_evaluations = seconds, max_evaluations
+        self.progress, self.f_star = progress, f_star
+        self.start = time.perf_counter()
+        self.calls = 0
+
+    def __call__(self, intermediate_result=None):
+        self.calls += 1
+        result = intermediate_result
+        if self.progress is not None:
+            fun = getattr(result, "fun", None)
+            note = ""
+            if fun is not None and np.ndim(fun) == 0:
+                gap = float(fun) - (self.f_star or 0.0)
+                note = f"{'f-f*' if self.f_star is not None else 'f'}={gap:.3e}"
+            self.progress.update(getattr(result, "nit", self.calls), note)
+        if self.seconds is not None and time.perf_counter() - self.start > self.seconds:
+            raise StopIteration
+        if self.max_evaluations is not None and result is not None:
+            spent = getattr(result, "nfev", 0) + getattr(result, "njev", 0)
+            if spent >= self.max_evaluations:
+                raise StopIteration
+
+
+def _minimize(fun, x0, method, args, options, callback, backend):
+    import optad
+    return optad.minimize(fun, x0, method=method, args=args, options=options,
+                          callback=callback, backend=backend)
+
+
+def _minimize_with_fallback(problem, x0, job, options, callback, backend):
+    """Run optad.minimize; a numba backend that is not implemented falls back to numpy."""
+    try:
+        return _minimize(problem.f, x0, job.method.method, problem.data, options, callback,
+                         backend), backend
+    except NotImplementedError as error:
+        if backend != "numba":
+            raise
+        warnings.warn(f"backend 'numba' is not available for this problem ({error}); "
+                      f"using backend 'numpy' instead", RuntimeWarning, stacklevel=2)
+        return _minimize(problem.f, x0, job.method.method, problem.data, options, callback,
+                         "numpy"), "numpy"
+
+
+def run_job(config_dict: dict, job_dict: dict, progress=None) -> dict:
+    """Run one job and return its history columns and summary as plain data."""
+    config = Config.from_dict(config_dict)
+    job = Job(job_dict["index"], job_dict["sweep_value"], MethodSpec(**job_dict["method"]),
+              job_dict["seed"])
+    problem = make_problem(config.problem.name, **config.problem_params(job.sweep_value))
+    options = method_options(config, job)
+    x0 = problem.x0(job.seed)
+
+    # Warm-up: one iteration compiles (or loads from the cache) every kernel the method uses,
+    # so the timed run below measures optimisation, not compilation.
+    warm_start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        _, backend = _minimize_with_fallback(problem, x0, job, {**options, "maxiter": 1},
+                                             None, config.backend)
+    warmup_s = time.perf_counter() - warm_start
+
+    callback = _BudgetCallback(config.budget.seconds, config.budget.max_nfev, progress,
+                               problem.f_star)
+    start = time.perf_counter()
+    result = _minimize(problem.f, x0, job.method.method, problem.data, options, callback,
+                       backend)
+    wall_s = time.perf_counter() - start
+    history = normalise_history(result.history, problem.f_star)
+    target = config.target
+    return {
+        "job": job_dict,
+        "name": job_name(config, job),
+        "label": job.method.label,
+        "method": job.method.method,
+        "seed": job.seed,
+        "sweep_value": job.sweep_value,
+        "options": options,
+        "backend": backend,
+        "f_star": problem.f_star,
+        "dimension": problem.dimension(),
+        "fun": float(result.fun),
+        "gap": float(result.fun) - problem.f_star if problem.f_star is not None else None,
+        "nit": int(result.nit),
+        "nfev": int(result.nfev),
+        "njev": int(getattr(result, "njev", 0) or 0),
+        "nhev": int(getattr(result, "nhev", 0) or 0),
+        "success": bool(result.success),
+        "message": str(result.message),
+        "wall_s": wall_s,
+        "warmup_s": warmup_s,
+        "iterations_to_target": first_reaching(history, target, "iteration"),
+        "evaluations_to_target": first_reaching(history, target, "evaluations"),
+        "history": history,
+    }
+
+
+def job_to_dict(job: Job) -> dict:
+    return asdict(job)
