@@ -154,7 +154,7 @@ class Transformed:
             program = simplify(self.build(traced))
             entry = (program, None, traced.out_tree, traced)
             self._cache[traced.key] = entry
-        return traced, entry
+        return entry[3], entry  # the traced object that knows the output structure
 
     def _kernel(self, traced, entry):
         program, kernel, out_tree, t0 = entry
@@ -480,7 +480,7 @@ def checkpoint(fun):
 
 def make_program(fun, *example_args):
     """The traced IR of ``fun`` at these example arguments (print it)."""
-    return _Traced(fun, example_args).trace()
+    return _Traced(fun, example_args, tuple(range(len(example_args)))).trace()
 
 
 def show_source(transformed_fun, *example_args):

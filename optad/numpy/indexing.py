@@ -13,6 +13,9 @@ from .arrays import _check_indices
 
 def _is_int_array(k):
     if is_tracer(k):
+        if k.dtype == np.bool_:
+            raise IndexError("boolean mask indexing gives a data-dependent shape and cannot "
+                             "be traced; use np.where(mask, x, 0) instead")
         return True
     if isinstance(k, (list, np.ndarray)):
         arr = np.asarray(k)
