@@ -57,16 +57,21 @@ class SweepSpec:
 
 @dataclass(frozen=True)
 class MethodSpec:
+    """``sweep_options`` maps an option name to one value per sweep point (e.g. a zero-order
+    step that must shrink like 1/n as the dimension n grows)."""
     label: str
     method: str
     options: dict = field(default_factory=dict)
+    sweep_options: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Budget:
+    """``maxiter`` per run (a method's own ``maxiter`` option overrides it); ``seconds`` of wall
+    time per run; ``stop_at_target`` ends a run once f - f* (or f) <= the config's target."""
     maxiter: int
-    max_nfev: int | None = None
     seconds: float | None = None
+    stop_at_target: bool = False
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,15 @@ class Config:
     def sweep_values(self) -> tuple:
         """The sweep's values, or a single None when the config has no sweep."""
         return self.sweep.values if self.sweep else (None,)
+
+    def method_options(self, method: MethodSpec, sweep_value=None) -> dict:
+        """The method's options at this sweep point (sweep_options filled in)."""
+        options = dict(method.options)
+        if method.sweep_options:
+            position = self.sweep.values.index(sweep_value)
+            options.update({key: values[position]
+                            for key, values in method.sweep_options.items()})
+        return options
 
     def problem_params(self, sweep_value=None) -> dict:
         params = dict(self.problem.params)
@@ -119,15 +133,20 @@ class Config:
         def shrink(count):
             return None if count is None else max(1, int(math.ceil(count * factor)))
 
-        budget = Budget(shrink(self.budget.maxiter), shrink(self.budget.max_nfev),
-                        None if self.budget.seconds is None else self.budget.seconds * factor)
+        budget = dataclasses.replace(
+            self.budget, maxiter=shrink(self.budget.maxiter),
+            seconds=None if self.budget.seconds is None else self.budget.seconds * factor)
         methods = []
         for spec in self.methods:
             options = dict(spec.options)
+            sweep_options = dict(spec.sweep_options)
             for key in ("maxiter", "max_nfev"):
                 if key in options:
                     options[key] = shrink(options[key])
-            methods.append(dataclasses.replace(spec, options=options))
+                if key in sweep_options:
+                    sweep_options[key] = [shrink(v) for v in sweep_options[key]]
+            methods.append(dataclasses.replace(spec, options=options,
+                                               sweep_options=sweep_options))
         return dataclasses.replace(self, budget=budget, methods=tuple(methods),
                                    budget_scale=self.budget_scale * factor)
 
@@ -242,13 +261,34 @@ def _sweep(raw, problem: ProblemSpec):
     return SweepSpec(param, checked)
 
 
-def _methods(raw) -> tuple:
+def _sweep_options(path, raw, accepted, sweep):
+    if raw is None:
+        return {}
+    if sweep is None:
+        raise ConfigError(f"{path}: needs a sweep section (one value per sweep point)")
+    if not isinstance(raw, dict):
+        _fail(path, raw, "a mapping of option names to lists, one value per sweep point")
+    checked = {}
+    for key, values in raw.items():
+        if key not in accepted:
+            raise ConfigError(f"{path}.{key}: unknown option {key!r}; accepted: "
+                              + ", ".join(accepted))
+        if not isinstance(values, list) or len(values) != len(sweep.values):
+            _fail(f"{path}.{key}", values, f"a list of {len(sweep.values)} values, one per "
+                  f"sweep value {list(sweep.values)}")
+        checked[key] = [check_kind(f"{path}.{key}[{j}]", v, accepted[key][0])
+                        for j, v in enumerate(values)]
+    return checked
+
+
+def _methods(raw, sweep=None) -> tuple:
     if not isinstance(raw, list) or not raw:
         _fail("methods", raw, "a non-empty list of {label, method, options}")
     specs, labels = [], set()
     for i, entry in enumerate(raw):
         path = f"methods[{i}]"
-        _mapping(path, entry, ("label", "method", "options"), required=("method",))
+        _mapping(path, entry, ("label", "method", "options", "sweep_options"),
+                 required=("method",))
         method = entry["method"]
         if method not in METHOD_OPTIONS:
             _fail(f"{path}.method", method, "one of " + ", ".join(METHOD_OPTIONS))
@@ -266,7 +306,13 @@ def _methods(raw) -> tuple:
                                   f"{method!r}; accepted: " + ", ".join(accepted))
         checked = {key: check_kind(f"{path}.options.{key}", value, accepted[key][0])
                    for key, value in options.items()}
-        specs.append(MethodSpec(label, method, checked))
+        per_point = _sweep_options(f"{path}.sweep_options", entry.get("sweep_options"),
+                                   accepted, sweep)
+        for key in per_point:
+            if key in checked:
+                raise ConfigError(f"{path}.sweep_options.{key}: also set in {path}.options; "
+                                  f"set it in one place only")
+        specs.append(MethodSpec(label, method, checked, per_point))
     return tuple(specs)
 
 
@@ -282,13 +328,13 @@ def _seeds(raw) -> tuple:
 
 
 def _budget(raw) -> Budget:
-    _mapping("budget", raw, ("maxiter", "max_nfev", "seconds"), required=("maxiter",))
+    _mapping("budget", raw, ("maxiter", "seconds", "stop_at_target"), required=("maxiter",))
     return Budget(
         maxiter=check_kind("budget.maxiter", raw["maxiter"], "int+"),
-        max_nfev=None if raw.get("max_nfev") is None
-        else check_kind("budget.max_nfev", raw["max_nfev"], "int+"),
         seconds=None if raw.get("seconds") is None
-        else check_kind("budget.seconds", raw["seconds"], "float+"))
+        else check_kind("budget.seconds", raw["seconds"], "float+"),
+        stop_at_target=check_kind("budget.stop_at_target", raw.get("stop_at_target", False),
+                                  "bool"))
 
 
 def _plots(raw, sweep, target) -> tuple:
@@ -332,9 +378,11 @@ def validate(raw: Any, name: str = "config") -> Config:
     config = Config(
         name=_string("name", raw.get("name", name)),
         description=str(raw.get("description", "") or ""),
-        problem=problem, sweep=sweep, methods=_methods(raw["methods"]),
+        problem=problem, sweep=sweep, methods=_methods(raw["methods"], sweep),
         seeds=_seeds(raw["seeds"]), budget=_budget(raw["budget"]), backend=backend,
         target=target, plots=_plots(raw.get("plots"), sweep, target))
+    if config.budget.stop_at_target and target is None:
+        raise ConfigError("budget.stop_at_target: true needs a top-level target")
     _check_problems_build(problem, sweep)
     return config
 

@@ -50,41 +50,37 @@ def job_title(config: Config, job: Job) -> str:
 
 def method_options(config: Config, job: Job) -> dict:
     """The options passed to optad.minimize: the method's own, plus the budget and seed."""
-    options = dict(job.method.options)
+    options = config.method_options(job.method, job.sweep_value)
     options.setdefault("maxiter", config.budget.maxiter)
     if job.method.method == "zo-gd":
         options.setdefault("seed", job.seed)
-        if config.budget.max_nfev is not None:
-            options.setdefault("max_nfev", config.budget.max_nfev)
     return options
 
 
 class _BudgetCallback:
-    """Stops a run (StopIteration, as scipy's callbacks do) when its wall-time or evaluation
-    budget is spent, and feeds the progress bar."""
+    """Stops a run (StopIteration, as scipy's callbacks do) when its wall time is spent or,
+    with ``stop_at_target``, once f - f* reaches the target; feeds the progress bar."""
 
-    def __init__(self, seconds, max_evaluations, progress, f_star):
-        self.seconds, self.max_evaluations = seconds, max_evaluations
+    def __init__(self, seconds, stop_below, progress, f_star):
+        self.seconds, self.stop_below = seconds, stop_below
         self.progress, self.f_star = progress, f_star
         self.start = time.perf_counter()
         self.calls = 0
 
     def __call__(self, intermediate_result=None):
         self.calls += 1
-        result = intermediate_result
+        fun = getattr(intermediate_result, "fun", None)
+        gap = None
+        if fun is not None and np.ndim(fun) == 0:
+            gap = float(fun) - (self.f_star or 0.0)
         if self.progress is not None:
-            fun = getattr(result, "fun", None)
-            note = ""
-            if fun is not None and np.ndim(fun) == 0:
-                gap = float(fun) - (self.f_star or 0.0)
-                note = f"{'f-f*' if self.f_star is not None else 'f'}={gap:.3e}"
-            self.progress.update(getattr(result, "nit", self.calls), note)
+            note = "" if gap is None else \
+                f"{'f-f*' if self.f_star is not None else 'f'}={gap:.3e}"
+            self.progress.update(getattr(intermediate_result, "nit", self.calls), note)
         if self.seconds is not None and time.perf_counter() - self.start > self.seconds:
             raise StopIteration
-        if self.max_evaluations is not None and result is not None:
-            spent = getattr(result, "nfev", 0) + getattr(result, "njev", 0)
-            if spent >= self.max_evaluations:
-                raise StopIteration
+        if self.stop_below is not None and gap is not None and gap <= self.stop_below:
+            raise StopIteration
 
 
 def _minimize(fun, x0, method, args, options, callback, backend):
@@ -125,8 +121,9 @@ def run_job(config_dict: dict, job_dict: dict, progress=None) -> dict:
                                              None, config.backend)
     warmup_s = time.perf_counter() - warm_start
 
-    callback = _BudgetCallback(config.budget.seconds, config.budget.max_nfev, progress,
-                               problem.f_star)
+    callback = _BudgetCallback(config.budget.seconds,
+                               config.target if config.budget.stop_at_target else None,
+                               progress, problem.f_star)
     start = time.perf_counter()
     result = _minimize(problem.f, x0, job.method.method, problem.data, options, callback,
                        backend)

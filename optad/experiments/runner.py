@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from .config import Config
-from .jobs import job_list, job_name, job_title, job_to_dict, run_job
+from .jobs import job_list, job_name, job_title, job_to_dict, method_options, run_job
 from .progress import ProgressBar
 from .rundir import (atomic_write_json, atomic_write_text, create_unique_dir, environment_info,
                      write_history_csv)
@@ -64,8 +64,7 @@ def _local_results(config: Config, jobs, stream):
     config_dict = config.to_dict()
     for number, job in enumerate(jobs, 1):
         title = f"[{number}/{len(jobs)}] {job_title(config, job)}"
-        options_maxiter = job.method.options.get("maxiter", config.budget.maxiter)
-        bar = ProgressBar(title, options_maxiter, stream=stream)
+        bar = ProgressBar(title, method_options(config, job)["maxiter"], stream=stream)
         record = run_job(config_dict, job_to_dict(job), progress=bar)
         bar.update(record["nit"])
         bar.close(_final_note(record))
