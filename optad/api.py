@@ -137,6 +137,7 @@ class Transformed:
         self.fun = fun
         self.backend = backend or DEFAULT_BACKEND
         self._cache: dict = {}
+        self._fast: dict = {}
         try:
             self.__name__ = f"{self.kind}({getattr(fun, '__name__', 'fun')})"
             self.__doc__ = getattr(fun, "__doc__", None)
@@ -188,6 +189,37 @@ class Transformed:
         traced, entry = self._entry(args)
         return entry[0]
 
+    # -- the hot path: all arguments plain arrays, signature seen before
+    def _call_fast_or_slow(self, args, slow):
+        key = _fast_key(args)
+        if key is not None:
+            fn = self._fast.get(key)
+            if fn is not None:
+                return fn(*args)
+        result = slow(args)
+        if key is not None:
+            traced, entry = self._entry(args)
+            if not any(s[0] == "s" for s in traced.specs) and \
+                    all(c == tree.LEAF for c in traced.in_tree.children):
+                _, kernel, _, _ = self._kernel(traced, entry)
+                fn = self.make_fast(kernel, traced)
+                if fn is not None:
+                    self._fast[key] = fn
+        return result
+
+    def make_fast(self, kernel, traced):
+        """A closure calling the kernel straight on the arguments, or None."""
+        return None
+
+
+def _fast_key(args):
+    key = []
+    for a in args:
+        if type(a) is not np.ndarray:
+            return None
+        key.append((a.shape, a.dtype))
+    return tuple(key)
+
 
 def _norm_argnums(argnums):
     return (argnums,) if isinstance(argnums, int) else tuple(argnums)
@@ -233,14 +265,30 @@ class Grad(_GradBase):
     kind = "grad"
 
     def __call__(self, *args):
-        return self.value_and_grads(args)[1]
+        return self._call_fast_or_slow(args, lambda a: self.value_and_grads(a)[1])
+
+    def make_fast(self, kernel, traced):
+        if self.single:
+            return lambda *args: kernel(*args)[1]
+        return lambda *args: tuple(kernel(*args)[1:])
 
 
 class ValueAndGrad(_GradBase):
     kind = "value_and_grad"
 
     def __call__(self, *args):
-        return self.value_and_grads(args)
+        return self._call_fast_or_slow(args, self.value_and_grads)
+
+    def make_fast(self, kernel, traced):
+        if self.single:
+            def value_and_grad_fast(*args):
+                outs = kernel(*args)
+                return outs[0][()], outs[1]
+        else:
+            def value_and_grad_fast(*args):
+                outs = kernel(*args)
+                return outs[0][()], tuple(outs[1:])
+        return value_and_grad_fast
 
 
 def grad(fun, argnums=0, backend=None):
@@ -265,9 +313,17 @@ class Jit(Transformed):
         return traced.trace()
 
     def __call__(self, *args):
+        return self._call_fast_or_slow(args, self._call_slow)
+
+    def _call_slow(self, args):
         outs, traced = self.run(args)
         return tree.unflatten(traced.out_tree, [o if isinstance(o, Tracer) else _scalarize(o)
                                                 for o in outs])
+
+    def make_fast(self, kernel, traced):
+        if traced.out_tree == tree.LEAF:
+            return lambda *args: _scalarize(kernel(*args)[0])
+        return None
 
 
 def jit(fun, backend=None):
@@ -437,7 +493,13 @@ class Hvp(Transformed):
         hv = jvp_program(gradient, wrt)
         return select_outputs(hv, range(n_grads, 2 * n_grads))
 
-    def __call__(self, x, v, *args):
+    def __call__(self, *args):
+        return self._call_fast_or_slow(args, lambda a: self._call_slow(*a))
+
+    def make_fast(self, kernel, traced):
+        return lambda x, v, *rest: kernel(x, *rest, v)[0]
+
+    def _call_slow(self, x, v, *args):
         traced, entry = self._entry((x, v) + args)
         x_leaves, x_tree = tree.flatten(x)
         v_leaves = tree.flatten(v)[0]
