@@ -7,7 +7,7 @@ import numpy as np
 
 from ..ir.program import Eqn, Lit, Program
 from ..primitives import elementwise as ew
-from ..primitives.shape import broadcast_p
+from ..primitives.shape import broadcast_p, reshape_p
 
 
 def _is_lit(atom, value):
@@ -91,6 +91,15 @@ def simplify(program: Program) -> Program:
             if inner is not None and inner.primitive is ew.neg_p:
                 subst[eqn.outputs[0].id] = inner.inputs[0]
                 continue
+        # reshape(reshape(x)) -> one reshape, or x itself when the shapes agree
+        if eqn.primitive is reshape_p and not isinstance(ins[0], Lit):
+            inner = producer.get(ins[0].id)
+            if inner is not None and inner.primitive is reshape_p:
+                source = inner.inputs[0]
+                if source.aval.shape == eqn.outputs[0].aval.shape:
+                    subst[eqn.outputs[0].id] = source
+                    continue
+                eqn = Eqn(reshape_p, (source,), eqn.params, eqn.outputs, eqn.where)
         if not eqn.primitive.multiple_results:
             folded = _fold(eqn, zero_ids, one_ids)
             if folded == "zero":
