@@ -1,0 +1,232 @@
+"""Fusion: which equations share one loop nest.
+
+Every axis of every array in a loop group carries a *label* (a loop variable).  Elementwise
+operations give their output the labels of their operands, a broadcast gives the axes it
+creates fresh labels, a reduction's output keeps the labels of the axes it does not sum, and
+in-register reshapes (adding or dropping axes of length 1) and transposes just move labels
+around.  Labels of operands that must agree are merged (union-find).  A group is a run of
+consecutive equations whose labels stay consistent (no array indexed twice by one loop
+variable); the loop nest iterates over the group's labels, outermost first in the order of the
+axes of its largest array (C order, so the innermost loop walks contiguous memory).
+
+Matrix products, solves, gathers and friends are group boundaries (``ARRAY`` in lowering.py).
+A reshape or transpose of a stored array is a view, so it is also a boundary, costing nothing.
+"""
+from __future__ import annotations
+
+from ...ir.program import Lit, Var
+from ...primitives import shape as sh
+from .lowering import ARRAY, REDUCTIONS, SCALAR
+
+UNIT = -1  # the label of an axis of length 1 (index 0, no loop)
+
+
+class LoopGroup:
+    """Labels for a run of fusible equations."""
+
+    def __init__(self, views=frozenset()):
+        self.views = views        # var ids that stay array views (read by whole-array ops)
+        self.eqns: list = []
+        self.parent: dict = {}
+        self.size: dict = {}
+        self.labels: dict = {}    # var id -> tuple of labels, for variables defined in the group
+        self.access: list = []    # per equation: per input, labels of an external array read
+        self.domain: list = []    # per equation: labels of the loops it runs in
+
+    # ---------------------------------------------------------------- union-find
+    def find(self, label):
+        if label == UNIT:
+            return UNIT
+        while self.parent[label] != label:
+            self.parent[label] = self.parent[self.parent[label]]
+            label = self.parent[label]
+        return label
+
+    def _union(self, a, b):
+        a, b = self.find(a), self.find(b)
+        if a != b:
+            if UNIT in (a, b) or self.size[a] != self.size[b]:
+                raise AssertionError("merging labels of different extents")
+            self.parent[b] = a
+
+    def _fresh(self, shape):
+        labels = []
+        for n in shape:
+            if n == 1:
+                labels.append(UNIT)
+            else:
+                label = len(self.parent)
+                self.parent[label] = label
+                self.size[label] = int(n)
+                labels.append(label)
+        return tuple(labels)
+
+    def defines(self, atom) -> bool:
+        return isinstance(atom, Var) and atom.id in self.labels
+
+    # ---------------------------------------------------------------- adding equations
+    def try_add(self, eqn) -> bool:
+        saved = (dict(self.parent), dict(self.size), dict(self.labels))
+        if self._add(eqn) and self._consistent():
+            self.eqns.append(eqn)
+            return True
+        self.parent, self.size, self.labels = saved
+        del self.access[len(self.eqns):]
+        del self.domain[len(self.eqns):]
+        return False
+
+    def _add(self, eqn) -> bool:
+        p = eqn.primitive
+        ins = eqn.inputs
+        out = eqn.outputs[0] if len(eqn.outputs) == 1 else None
+        internal = self.defines
+        if p in SCALAR:
+            ref = next((a for a in ins if internal(a) and a.shape), None)
+            out_labels = self.labels[ref.id] if ref is not None else self._fresh(out.shape)
+            for a in ins:
+                if internal(a) and a.shape:
+                    for x, y in zip(self.labels[a.id], out_labels):
+                        self._union(x, y)
+            access = [None if isinstance(a, Lit) or internal(a) else
+                      (out_labels if a.shape else ()) for a in ins]
+            domain = out_labels
+        elif p is sh.broadcast_p:
+            x, shape = ins[0], eqn.params["shape"]
+            lead = len(shape) - len(x.shape)
+            fresh = self._fresh(shape)
+            if internal(x):
+                xl = self.labels[x.id]
+                out_labels = tuple(xl[i - lead] if i >= lead and x.shape[i - lead] == n
+                                   else fresh[i] for i, n in enumerate(shape))
+                access = [None]
+            else:
+                out_labels = fresh
+                access = [None if isinstance(x, Lit) else
+                          tuple(fresh[lead + i] if n == shape[lead + i] else UNIT
+                                for i, n in enumerate(x.shape))]
+            domain = out_labels
+        elif p is sh.reshape_p and internal(ins[0]):
+            x, shape = ins[0], eqn.params["shape"]
+            if [n for n in x.shape if n != 1] != [n for n in shape if n != 1]:
+                return False
+            kept = iter([lab for lab, n in zip(self.labels[x.id], x.shape) if n != 1])
+            out_labels = tuple(next(kept) if n != 1 else UNIT for n in shape)
+            access, domain = [None], out_labels
+        elif p is sh.transpose_p and internal(ins[0]):
+            xl = self.labels[ins[0].id]
+            out_labels = tuple(xl[i] for i in eqn.params["perm"])
+            access, domain = [None], out_labels
+        elif p in (sh.reshape_p, sh.transpose_p) and out.id not in self.views:
+            # a view of a stored array, read in place by the loop nest
+            x = ins[0]
+            out_labels = self._fresh(out.shape)
+            if p is sh.transpose_p:
+                x_labels = [None] * len(out_labels)
+                for i, axis in enumerate(eqn.params["perm"]):
+                    x_labels[axis] = out_labels[i]
+            else:
+                if [n for n in x.shape if n != 1] != [n for n in out.shape if n != 1]:
+                    return False
+                kept = iter([lab for lab in out_labels if lab != UNIT])
+                x_labels = [next(kept) if n != 1 else UNIT for n in x.shape]
+            access, domain = [tuple(x_labels)], out_labels
+        elif p in REDUCTIONS:
+            x, axes = ins[0], eqn.params["axes"]
+            if internal(x):
+                in_labels, access = self.labels[x.id], [None]
+            else:
+                in_labels = self._fresh(x.shape)
+                access = [in_labels]
+            out_labels = tuple(lab for i, lab in enumerate(in_labels) if i not in axes)
+            domain = in_labels
+        else:
+            return False
+        self.labels[out.id] = out_labels
+        self.access.append(access)
+        self.domain.append(domain)
+        return True
+
+    def _consistent(self) -> bool:
+        tuples = list(self.labels.values()) + [t for acc in self.access for t in acc if t]
+        for labels in tuples:
+            roots = [self.find(lab) for lab in labels if lab != UNIT]
+            if len(set(roots)) != len(roots):
+                return False
+        return True
+
+    # ---------------------------------------------------------------- loop order
+    def loop_order(self) -> list:
+        """Labels outermost first: the axes of the highest-rank array, in C order, first."""
+        tuples = [self.labels[e.outputs[0].id] for e in self.eqns] + list(self.domain)
+        tuples.sort(key=lambda t: -sum(lab != UNIT for lab in t))
+        order = []
+        for labels in tuples:
+            for lab in labels:
+                root = self.find(lab)
+                if root != UNIT and root not in order:
+                    order.append(root)
+        return order
+
+
+def is_fusible(eqn) -> bool:
+    return eqn.primitive in SCALAR or eqn.primitive in REDUCTIONS or \
+        eqn.primitive is sh.broadcast_p or eqn.primitive in (sh.reshape_p, sh.transpose_p)
+
+
+def is_lowerable(eqn) -> bool:
+    return is_fusible(eqn) or eqn.primitive in ARRAY
+
+
+SHAPE_OPS = (sh.reshape_p, sh.transpose_p, sh.broadcast_p)
+
+
+def sink_shape_ops(eqns) -> list:
+    """Move each reshape, transpose and broadcast just before its first use (they cost nothing
+    and this keeps the equations of one loop nest together)."""
+    pending = {}
+    order = []
+
+    def flush(eqn):
+        for a in eqn.inputs:
+            if isinstance(a, Var) and a.id in pending:
+                flush(pending.pop(a.id))
+        order.append(eqn)
+
+    for eqn in eqns:
+        if eqn.primitive in SHAPE_OPS:
+            pending[eqn.outputs[0].id] = eqn
+        else:
+            flush(eqn)
+    for eqn in list(pending.values()):
+        if eqn.outputs[0].id in pending:
+            flush(pending.pop(eqn.outputs[0].id))
+    return order
+
+
+def view_vars(eqns, needed_after) -> set:
+    """Reshapes/transposes whose result a whole-array operation reads (or the caller): kept as
+    array views rather than copied by a loop nest."""
+    views = set(needed_after)
+    for eqn in eqns:
+        if not is_fusible(eqn):
+            views.update(a.id for a in eqn.inputs if isinstance(a, Var))
+    return views
+
+
+def group_equations(eqns, views=frozenset()) -> list:
+    """Split a run of lowerable equations greedily into loop groups and array statements.
+
+    Returns a list of ``LoopGroup`` (fused) and ``Eqn`` (whole-array statement) items."""
+    items = []
+    group = None
+    for eqn in eqns:
+        if group is not None and group.try_add(eqn):
+            continue
+        candidate = LoopGroup(views)
+        if is_fusible(eqn) and candidate.try_add(eqn):
+            group = candidate
+            items.append(group)
+        else:
+            group = None
+            items.append(eqn)
+    return items

@@ -1,0 +1,223 @@
+"""The lowering table of the Numba backend: primitive -> source template.
+
+``SCALAR`` templates render one element of an elementwise primitive inside a loop nest
+(``{0}``, ``{1}`` ... are the operands' scalar expressions).  ``REDUCTIONS`` give the
+accumulator's initial value and update.  ``ARRAY`` templates render a whole-array statement
+for the primitives that are group boundaries (linear algebra, gathers, strided copies); they
+get the operand names, the output name(s) and the equation (for its params and shapes).
+A primitive in none of these tables runs through its NumPy implementation between compiled
+segments (see codegen.py), so every program compiles.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ...primitives import elementwise as ew
+from ...primitives import linalg as la
+from ...primitives import reductions as red
+from ...primitives import shape as sh
+
+
+def dtype_name(dtype) -> str:
+    return "np." + np.dtype(dtype).name if np.dtype(dtype) != np.bool_ else "np.bool_"
+
+
+def literal(lit) -> str:
+    dtype = lit.aval.dtype
+    if dtype.kind == "b":
+        return str(bool(lit.value))
+    if dtype.kind in "iu":
+        return str(int(lit.value))
+    value = float(lit.value)
+    text = repr(value) if np.isfinite(value) else (
+        "np.nan" if np.isnan(value) else ("np.inf" if value > 0 else "-np.inf"))
+    return text if dtype == np.float64 else f"{dtype_name(dtype)}({text})"
+
+
+def _pow(eqn, x, y):
+    """x ** y, with small integer exponents written as products (what NumPy does too)."""
+    exponent = eqn.inputs[1]
+    from ...ir.program import Lit
+    if isinstance(exponent, Lit) and exponent.aval.dtype.kind == "f":
+        e = float(exponent.value)
+        if e == 1.0:
+            return x
+        if e == 2.0:
+            return f"({x} * {x})"
+        if e == 0.5:
+            return f"np.sqrt({x})"
+        if e == -1.0:
+            return f"(1.0 / {x})"
+    return f"({x} ** {y})"
+
+
+def _convert(eqn, x):
+    dtype = eqn.params["dtype"]
+    if dtype == np.bool_:
+        return f"({x} != 0)"
+    return f"{dtype_name(dtype)}({x})"
+
+
+def _template(text):
+    return lambda eqn, *args: text.format(*args)
+
+
+SCALAR = {
+    ew.neg_p: _template("(-{0})"),
+    ew.exp_p: _template("rt.fast_exp({0})"),
+    ew.log_p: _template("np.log({0})"),
+    ew.log1p_p: _template("np.log1p({0})"),
+    ew.expm1_p: _template("rt.fast_expm1({0})"),
+    ew.sin_p: _template("np.sin({0})"),
+    ew.cos_p: _template("np.cos({0})"),
+    ew.tanh_p: _template("rt.fast_tanh({0})"),
+    ew.sqrt_p: _template("np.sqrt({0})"),
+    ew.abs_p: _template("abs({0})"),
+    ew.sign_p: _template("rt.sign({0})"),
+    ew.floor_p: _template("np.floor({0})"),
+    ew.not_p: _template("(not {0})"),
+    ew.add_p: _template("({0} + {1})"),
+    ew.sub_p: _template("({0} - {1})"),
+    ew.mul_p: _template("({0} * {1})"),
+    ew.div_p: _template("({0} / {1})"),
+    ew.pow_p: _pow,
+    ew.max_p: _template("rt.maximum({0}, {1})"),
+    ew.min_p: _template("rt.minimum({0}, {1})"),
+    ew.lt_p: _template("({0} < {1})"),
+    ew.le_p: _template("({0} <= {1})"),
+    ew.gt_p: _template("({0} > {1})"),
+    ew.ge_p: _template("({0} >= {1})"),
+    ew.eq_p: _template("({0} == {1})"),
+    ew.ne_p: _template("({0} != {1})"),
+    ew.and_p: _template("({0} & {1})"),
+    ew.or_p: _template("({0} | {1})"),
+    ew.select_p: _template("({1} if {0} else {2})"),
+    ew.convert_p: _convert,
+}
+
+
+def _lowest(dtype):
+    dtype = np.dtype(dtype)
+    return "-np.inf" if dtype.kind == "f" else str(np.iinfo(dtype).min)
+
+
+def _highest(dtype):
+    dtype = np.dtype(dtype)
+    return "np.inf" if dtype.kind == "f" else str(np.iinfo(dtype).max)
+
+
+# primitive -> (initial value(dtype), update(accumulator, value))
+REDUCTIONS = {
+    red.sum_p: (lambda dtype: literal_zero(dtype), lambda acc, v: f"{acc} += {v}"),
+    red.max_p: (_lowest, lambda acc, v: f"{acc} = rt.maximum({acc}, {v})"),
+    red.min_p: (_highest, lambda acc, v: f"{acc} = rt.minimum({acc}, {v})"),
+}
+
+
+def literal_zero(dtype):
+    dtype = np.dtype(dtype)
+    return "0.0" if dtype == np.float64 else f"{dtype_name(dtype)}(0)"
+
+
+# --------------------------------------------------------------------------- whole-array ops
+
+def _shape_text(shape):
+    shape = [int(n) for n in shape]
+    return f"({shape[0]},)" if len(shape) == 1 else "(" + ", ".join(map(str, shape)) + ")"
+
+
+def _matmul(eqn, ins, outs):
+    a, b = eqn.inputs
+    if len(a.shape) == 2:
+        return f"{outs[0]} = rt.matmul({ins[0]}, {ins[1]})"
+    batch = int(np.prod(a.shape[:-2], dtype=np.int64))
+    return (f"{outs[0]} = rt.matmul_batched({ins[0]}, {ins[1]}, {batch})"
+            f".reshape({_shape_text(eqn.outputs[0].shape)})")
+
+
+def _np_slices(starts, steps, sizes):
+    parts = []
+    for start, step, size in zip(starts, steps, sizes):
+        stop = start + step * size
+        parts.append(f"{start}:{stop if stop >= 0 else ''}:{step}")
+    return ", ".join(parts)
+
+
+def _slice(eqn, ins, outs):
+    p = eqn.params
+    return f"{outs[0]} = {ins[0]}[{_np_slices(p['starts'], p['steps'], p['sizes'])}]"
+
+
+def _pad(eqn, ins, outs):
+    p = eqn.params
+    out = eqn.outputs[0]
+    return (f"{outs[0]} = np.zeros({_shape_text(out.shape)}, {dtype_name(out.dtype)})\n"
+            f"{outs[0]}[{_np_slices(p['starts'], p['steps'], eqn.inputs[0].shape)}] = {ins[0]}")
+
+
+def _split(shape, axis, count=1):
+    pre = int(np.prod(shape[:axis], dtype=np.int64))
+    post = int(np.prod(shape[axis + count:], dtype=np.int64))
+    return pre, post
+
+
+def _gather(eqn, ins, outs):
+    x, idx = eqn.inputs
+    axis = eqn.params["axis"]
+    pre, post = _split(x.shape, axis)
+    return (f"{outs[0]} = rt.gather({ins[0]}, {ins[1]}, {pre}, {x.shape[axis]}, {post})"
+            f".reshape({_shape_text(eqn.outputs[0].shape)})")
+
+
+def _scatter_add(eqn, ins, outs):
+    x, idx = eqn.inputs
+    axis, size = eqn.params["axis"], eqn.params["size"]
+    pre, post = _split(x.shape, axis, len(idx.shape))
+    return (f"{outs[0]} = rt.scatter_add({ins[0]}, {ins[1]}, {pre}, {size}, {post})"
+            f".reshape({_shape_text(eqn.outputs[0].shape)})")
+
+
+def _cumsum(eqn, ins, outs):
+    x = eqn.inputs[0]
+    axis = eqn.params["axis"]
+    pre, post = _split(x.shape, axis)
+    return (f"{outs[0]} = rt.cumsum({ins[0]}, {pre}, {x.shape[axis]}, {post}, "
+            f"{eqn.params['reverse']}).reshape({_shape_text(x.shape)})")
+
+
+def _concatenate(eqn, ins, outs):
+    return f"{outs[0]} = np.concatenate(({', '.join(ins)},), axis={eqn.params['axis']})"
+
+
+def _reshape(eqn, ins, outs):
+    if not eqn.inputs[0].shape:
+        return (f"{outs[0]} = np.full({_shape_text(eqn.outputs[0].shape)}, {ins[0]}, "
+                f"{dtype_name(eqn.outputs[0].dtype)})")
+    return (f"{outs[0]} = np.ascontiguousarray({ins[0]})"
+            f".reshape({_shape_text(eqn.params['shape'])})")
+
+
+def _transpose(eqn, ins, outs):
+    perm = eqn.params["perm"]
+    if len(perm) == 2:
+        return f"{outs[0]} = {ins[0]}.T"
+    return f"{outs[0]} = np.transpose({ins[0]}, {_shape_text(perm)})"
+
+
+ARRAY = {
+    la.matmul_p: _matmul,
+    la.solve_p: lambda eqn, ins, outs: f"{outs[0]} = np.linalg.solve({ins[0]}, {ins[1]})",
+    la.svd_p: lambda eqn, ins, outs: (f"{outs[0]}, {outs[1]}, {outs[2]} = "
+                                      f"np.linalg.svd({ins[0]}, full_matrices=False)"),
+    la.svdvals_p: lambda eqn, ins, outs: (f"{outs[0]} = "
+                                          f"np.linalg.svd({ins[0]}, full_matrices=False)[1]"),
+    sh.slice_p: _slice,
+    sh.pad_p: _pad,
+    sh.gather_p: _gather,
+    sh.scatter_add_p: _scatter_add,
+    sh.concatenate_p: _concatenate,
+    red.cumsum_p: _cumsum,
+    # views of stored arrays (fused into loop nests when their operand is a register value)
+    sh.reshape_p: _reshape,
+    sh.transpose_p: _transpose,
+}

@@ -1,0 +1,124 @@
+"""Helpers the generated kernels call (as ``rt.<name>``): the fast elementary functions,
+NaN-propagating max/min/sign with NumPy's semantics, BLAS matrix products on contiguous
+operands, and the loops behind gather, scatter-add and cumsum."""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, types
+from numba.extending import overload
+
+from .elementary import fast_exp, fast_expm1, fast_tanh  # noqa: F401  (used by kernels)
+
+_JIT = dict(cache=True, error_model="numpy")
+_INLINE = dict(_JIT, inline="always")
+
+
+@njit(**_INLINE)
+def maximum(x, y):
+    """np.maximum: NaN if either operand is NaN."""
+    return x if (x >= y or x != x) else y
+
+
+@njit(**_INLINE)
+def minimum(x, y):
+    return x if (x <= y or x != x) else y
+
+
+@njit(**_INLINE)
+def sign(x):
+    return (x > 0) - (x < 0) if x == x else x
+
+
+# --------------------------------------------------------------------------- matrix products
+
+def blas_operand(a):
+    """``a`` itself when BLAS can read it (C or Fortran order), else a C-contiguous copy."""
+
+
+@overload(blas_operand)
+def _blas_operand(a):
+    if isinstance(a, types.Array) and a.layout in ("C", "F"):
+        return lambda a: a
+    return lambda a: np.ascontiguousarray(a)
+
+
+def matmul(a, b):
+    """2-D matrix product: BLAS for floats, loops otherwise."""
+
+
+@overload(matmul)
+def _matmul(a, b):
+    if isinstance(a.dtype, types.Float) and a.dtype == b.dtype:
+        return lambda a, b: np.dot(blas_operand(a), blas_operand(b))
+
+    def loops(a, b):
+        m, k = a.shape
+        n = b.shape[1]
+        out = np.zeros((m, n), a.dtype)
+        for i in range(m):
+            for p in range(k):
+                aip = a[i, p]
+                for j in range(n):
+                    out[i, j] += aip * b[p, j]
+        return out
+    return loops
+
+
+@njit(**_JIT)
+def matmul_batched(a, b, batch):
+    a3 = np.ascontiguousarray(a).reshape((batch, a.shape[-2], a.shape[-1]))
+    b3 = np.ascontiguousarray(b).reshape((batch, b.shape[-2], b.shape[-1]))
+    out = np.empty((batch, a3.shape[1], b3.shape[2]), a.dtype)
+    for t in range(batch):
+        out[t] = matmul(a3[t], b3[t])
+    return out
+
+
+# --------------------------------------------------------------------------- gathers
+
+@njit(**_JIT)
+def gather(x, indices, pre, n, post):
+    """np.take(x, indices, axis) on x viewed as (pre, n, post); result (pre, m, post)."""
+    x3 = np.ascontiguousarray(x).reshape((pre, n, post))
+    flat = np.ascontiguousarray(indices).reshape(-1)
+    m = flat.size
+    out = np.empty((pre, m, post), x.dtype)
+    for p in range(pre):
+        for q in range(m):
+            j = flat[q]
+            if j < 0:
+                j += n
+            for r in range(post):
+                out[p, q, r] = x3[p, j, r]
+    return out
+
+
+@njit(**_JIT)
+def scatter_add(x, indices, pre, size, post):
+    """Transpose of gather: out (pre, size, post) with out[:, indices[q], :] += x[:, q, :]."""
+    flat = np.ascontiguousarray(indices).reshape(-1)
+    m = flat.size
+    x3 = np.ascontiguousarray(x).reshape((pre, m, post))
+    out = np.zeros((pre, size, post), x.dtype)
+    for p in range(pre):
+        for q in range(m):
+            j = flat[q]
+            if j < 0:
+                j += size
+            for r in range(post):
+                out[p, j, r] += x3[p, q, r]
+    return out
+
+
+@njit(**_JIT)
+def cumsum(x, pre, n, post, reverse):
+    x3 = np.ascontiguousarray(x).reshape((pre, n, post))
+    out = np.empty((pre, n, post), x.dtype)
+    for p in range(pre):
+        acc = np.zeros(post, x.dtype)
+        for q in range(n):
+            j = n - 1 - q if reverse else q
+            for r in range(post):
+                acc[r] += x3[p, j, r]
+                out[p, j, r] = acc[r]
+    return out
