@@ -1,0 +1,224 @@
+"""Whole optimisation loops inside one Numba function (no return to Python per iteration).
+
+The problem enters as a Numba-compiled function passed as a first-class argument:
+``value_and_grad(x, *args) -> (f, g)`` for gradient descent, ``value(x, *args) -> f`` for
+zero-order gradient descent, with x of x0's shape (the loops keep flat vectors and reshape views).
+Anything that produces such a function can be plugged in: a user's ``@numba.njit`` function today,
+optad's own Numba kernels through ``Objective.numba_value_and_grad()``.
+
+The loops mirror the Python loops in gd.py / zo_gd.py step for step (same formulas, same random
+stream when given the same ``np.random.Generator``), and record the same history. Elapsed time per
+iteration comes from ``clock_gettime(CLOCK_MONOTONIC)`` called through ctypes where available.
+"""
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+
+import numba
+import numpy as np
+
+from . import status as st
+
+_SUCCESS, _MAXITER, _NONFINITE, _MAXFEV, _XSTUCK = (st.SUCCESS, st.MAXITER, st.NONFINITE,
+                                                    st.MAXFEV, st.LINE_SEARCH)
+
+
+def _make_clock():
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c"))
+        clock_gettime = libc.clock_gettime
+        clock_gettime.argtypes = [ctypes.c_int, ctypes.c_void_p]
+        clock_gettime.restype = ctypes.c_int
+    except (OSError, AttributeError, TypeError):  # pragma: no cover - non-POSIX platforms
+        @numba.njit(cache=False)
+        def now(buf):
+            return np.nan
+        return now, False
+
+    @numba.njit(cache=False)
+    def now(buf):
+        clock_gettime(1, buf.ctypes.data)  # CLOCK_MONOTONIC
+        return buf[0] + buf[1] * 1e-9
+
+    return now, True
+
+
+_now, HAVE_CLOCK = _make_clock()
+
+
+@numba.njit(cache=False)
+def _finite_vec(a):
+    for value in a.flat:
+        if not np.isfinite(value):
+            return False
+    return True
+
+
+@numba.njit(cache=False)
+def gd_fixed_loop(value_and_grad, x0, shape, args, step, momentum, nesterov, maxiter, gtol):
+    """Fixed-step gradient descent with optional heavy-ball or Nesterov momentum.
+
+    Returns (x, f, g, nit, status, f_hist, gnorm_hist, t_hist, best_x, best_f)."""
+    clock = np.zeros(2, np.int64)
+    t0 = _now(clock)
+    n = x0.size
+    x = x0.copy()
+    y = x0.copy()                 # the point where the gradient is evaluated
+    velocity = np.zeros(n)
+    f_hist = np.empty(maxiter + 1)
+    gnorm_hist = np.empty(maxiter + 1)
+    t_hist = np.empty(maxiter + 1)
+    f, g_shaped = value_and_grad(y.reshape(shape), *args)
+    g = np.ascontiguousarray(g_shaped).reshape(n)
+    best_x = y.copy()
+    best_f = np.inf
+    k = 0
+    status = _MAXITER
+    while True:
+        gnorm = np.sqrt(np.sum(g * g))
+        f_hist[k] = f
+        gnorm_hist[k] = gnorm
+        t_hist[k] = _now(clock) - t0
+        if not (np.isfinite(f) and np.isfinite(gnorm)):
+            status = _NONFINITE
+            break
+        if f <= best_f:
+            best_f = f
+            best_x[:] = y
+        if gnorm <= gtol:
+            status = _SUCCESS
+            break
+        if k >= maxiter:
+            status = _MAXITER
+            break
+        k += 1
+        if nesterov:
+            x_new = y - step * g
+            y = x_new + momentum * (x_new - x)
+            x = x_new
+        else:
+            velocity = momentum * velocity - step * g
+            x = x + velocity
+            y = x.copy()
+        f, g_shaped = value_and_grad(y.reshape(shape), *args)
+        g = np.ascontiguousarray(g_shaped).reshape(n)
+    return (y, f, g, k, status, f_hist[:k + 1], gnorm_hist[:k + 1], t_hist[:k + 1],
+            best_x, best_f)
+
+
+@numba.njit(cache=False)
+def _zo_estimate(value, x, shape, args, estimator, eps, m, rng):
+    """estimator 0 = sphere, 1 = gaussian, 2 = all coordinates. Returns (G, fmid, nfev)."""
+    n = x.size
+    G = np.zeros(n)
+    fsum = 0.0
+    if estimator == 2:
+        for i in range(n):
+            xp = x.copy()
+            xp[i] += eps
+            xm = x.copy()
+            xm[i] -= eps
+            fp = value(xp.reshape(shape), *args)
+            fm = value(xm.reshape(shape), *args)
+            G[i] = (fp - fm) / (2 * eps)
+            fsum += fp + fm
+        return G, fsum / (2 * n), 2 * n
+    for _ in range(m):
+        v = rng.standard_normal(n)
+        if estimator == 0:
+            v = v / np.sqrt(np.sum(v * v))
+        fp = value((x + eps * v).reshape(shape), *args)
+        fm = value((x - eps * v).reshape(shape), *args)
+        G += ((fp - fm) / (2 * eps)) * v
+        fsum += fp + fm
+    if estimator == 0:
+        G *= n / m
+    else:
+        G /= m
+    return G, fsum / (2 * m), 2 * m
+
+
+@numba.njit(cache=False)
+def zo_gd_loop(value, x0, shape, args, estimator, eps, m, rng, step, c_factor, maxiter,
+               max_nfev, gtol, window, c1, max_backtracks):
+    """Zero-order gradient descent; step > 0 fixed, step <= 0 backtracking (see zo_gd.py).
+
+    Returns (x, f, nit, nfev, status, f_hist, gest_hist, nfev_hist, t_hist, x_prev); with a fixed step
+    f and the last f_hist entry are NaN (the caller evaluates f at the final x exactly)."""
+    clock = np.zeros(2, np.int64)
+    t0 = _now(clock)
+    n = x0.size
+    x = x0.copy()
+    backtracking = step <= 0
+    h = 1.0 / c_factor if backtracking else step
+    cost = (2 * n) if estimator == 2 else 2 * m
+    f_hist = np.empty(maxiter + 1)
+    g_hist = np.empty(maxiter + 1)
+    e_hist = np.empty(maxiter + 1, np.int64)
+    t_hist = np.empty(maxiter + 1)
+    recent = np.full(window, np.inf)
+    nfev = 0
+    f = np.nan
+    if backtracking:
+        f = value(x.reshape(shape), *args)
+        nfev += 1
+    f_hist[0] = f
+    g_hist[0] = np.nan
+    e_hist[0] = nfev
+    t_hist[0] = _now(clock) - t0
+    x_prev = x.copy()
+    k = 0
+    status = _MAXITER
+    while True:
+        if backtracking and not np.isfinite(f):
+            status = _NONFINITE
+            break
+        if k >= maxiter:
+            status = _MAXITER
+            break
+        if max_nfev > 0 and nfev + cost + (1 if backtracking else 0) > max_nfev:
+            status = _MAXFEV
+            break
+        G, fmid, used = _zo_estimate(value, x, shape, args, estimator, eps, m, rng)
+        nfev += used
+        g2 = np.sum(G * G)
+        gest = np.sqrt(g2 / c_factor)
+        if not (np.isfinite(fmid) and np.isfinite(g2)):
+            status = _NONFINITE
+            break
+        recent[k % window] = g2 / c_factor
+        g_hist[k] = gest                     # estimate at x_k, before the step
+        if not backtracking:
+            f_hist[k] = fmid                 # f(x_k) + O(eps^2)
+        k += 1
+        if backtracking:
+            slope = g2 / c_factor
+            accepted = False
+            for _ in range(max_backtracks):
+                if max_nfev > 0 and nfev + 1 > max_nfev:
+                    break
+                x_trial = x - h * G
+                f_trial = value(x_trial.reshape(shape), *args)
+                nfev += 1
+                if np.isfinite(f_trial) and f_trial <= f - c1 * h * slope:
+                    x = x_trial
+                    f = f_trial
+                    accepted = True
+                    break
+                h *= 0.5
+            if accepted:
+                h *= 2.0
+        else:
+            x_prev = x
+            x = x - h * G
+            f = np.nan                       # known at the next estimate (or exactly at the end)
+        f_hist[k] = f
+        g_hist[k] = np.nan
+        e_hist[k] = nfev
+        t_hist[k] = _now(clock) - t0
+        if k >= window and np.sqrt(np.mean(recent)) <= gtol:
+            status = _SUCCESS
+            break
+    return (x, f, k, nfev, status, f_hist[:k + 1], g_hist[:k + 1], e_hist[:k + 1],
+            t_hist[:k + 1], x_prev)

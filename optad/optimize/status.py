@@ -1,0 +1,25 @@
+"""Status codes and messages shared by every method (one table, as in scipy)."""
+
+SUCCESS = 0          # gradient norm <= gtol
+MAXITER = 1          # iteration budget exhausted
+LINE_SEARCH = 2      # no point of sufficient decrease found along the search directions
+NONFINITE = 3        # fun or its gradient returned NaN/inf
+XTOL = 4             # step became smaller than xtol
+MAXFEV = 5           # function-evaluation budget exhausted
+CALLBACK = 6         # the callback raised StopIteration
+SADDLE = 7           # gradient small but negative curvature: not a minimum
+
+MESSAGES = {
+    SUCCESS: "Optimization terminated successfully: gradient norm <= gtol.",
+    MAXITER: "Maximum number of iterations has been exceeded.",
+    LINE_SEARCH: "Line search could not find a point of sufficient decrease (precision loss or "
+                 "a non-smooth/inconsistent gradient); returning the best point found.",
+    NONFINITE: "fun or its gradient returned NaN or inf; returning the best point found so far.",
+    XTOL: "Optimization terminated: relative step size <= xtol.",
+    MAXFEV: "Maximum number of function evaluations (max_nfev) has been reached.",
+    CALLBACK: "Stopped by the callback (StopIteration).",
+    SADDLE: "Gradient norm <= gtol but the Hessian has negative curvature here: a saddle point, "
+            "not a minimum (escape along the negative-curvature direction failed).",
+}
+
+SUCCESSFUL = frozenset({SUCCESS, XTOL})
