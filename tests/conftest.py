@@ -7,6 +7,10 @@ import tempfile
 # (and by subprocesses they start), never to the user's ~/.cache/optad.
 os.environ.setdefault("OPTAD_CACHE_DIR", tempfile.mkdtemp(prefix="optad-test-cache-"))
 
+# No GPU here: the CUDA backend is tested under Numba's simulator (must be set before numba is
+# imported; a machine with a GPU can run the tests on it with NUMBA_ENABLE_CUDASIM=0).
+os.environ.setdefault("NUMBA_ENABLE_CUDASIM", "1")
+
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
