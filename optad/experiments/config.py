@@ -36,7 +36,8 @@ PLOT_KINDS = {
     "sweep": "iterations and evaluations to reach `target` against the sweep parameter",
 }
 TOP_KEYS = ("name", "description", "problem", "sweep", "methods", "seeds", "budget", "backend",
-            "target", "plots")
+            "target", "plots", "xscale")
+XSCALES = ("linear", "log")
 
 
 class ConfigError(ValueError):
@@ -86,6 +87,7 @@ class Config:
     backend: str = "numba"
     target: float | None = None
     plots: tuple = ("iterations", "evaluations", "time")
+    xscale: str = "linear"
     budget_scale: float = 1.0
 
     def sweep_values(self) -> tuple:
@@ -121,7 +123,8 @@ class Config:
             sweep=SweepSpec(data["sweep"]["param"], tuple(data["sweep"]["values"]))
             if data.get("sweep") else None,
             backend=data.get("backend", "numba"), target=data.get("target"),
-            plots=tuple(data.get("plots", ())), budget_scale=data.get("budget_scale", 1.0))
+            plots=tuple(data.get("plots", ())), xscale=data.get("xscale", "linear"),
+            budget_scale=data.get("budget_scale", 1.0))
 
     def scaled(self, factor: float) -> "Config":
         """The same study with iteration, evaluation and time budgets multiplied by ``factor``."""
@@ -380,7 +383,8 @@ def validate(raw: Any, name: str = "config") -> Config:
         description=str(raw.get("description", "") or ""),
         problem=problem, sweep=sweep, methods=_methods(raw["methods"], sweep),
         seeds=_seeds(raw["seeds"]), budget=_budget(raw["budget"]), backend=backend,
-        target=target, plots=_plots(raw.get("plots"), sweep, target))
+        target=target, plots=_plots(raw.get("plots"), sweep, target),
+        xscale=check_kind("xscale", raw.get("xscale", "linear"), XSCALES))
     if config.budget.stop_at_target and target is None:
         raise ConfigError("budget.stop_at_target: true needs a top-level target")
     _check_problems_build(problem, sweep)

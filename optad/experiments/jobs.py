@@ -121,13 +121,20 @@ def run_job(config_dict: dict, job_dict: dict, progress=None) -> dict:
                                              None, config.backend)
     warmup_s = time.perf_counter() - warm_start
 
-    callback = _BudgetCallback(config.budget.seconds,
-                               config.target if config.budget.stop_at_target else None,
-                               progress, problem.f_star)
-    start = time.perf_counter()
-    result = _minimize(problem.f, x0, job.method.method, problem.data, options, callback,
-                       backend)
-    wall_s = time.perf_counter() - start
+    stop_below = config.target if config.budget.stop_at_target else None
+    live = progress is not None and progress.live
+    # A callback makes every iteration build an intermediate result: pass one only when a
+    # budget or a live progress bar needs it, so wall times are not inflated.
+    callback = None
+    if config.budget.seconds is not None or stop_below is not None or live:
+        callback = _BudgetCallback(config.budget.seconds, stop_below,
+                                   progress if live else None, problem.f_star)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        start = time.perf_counter()
+        result = _minimize(problem.f, x0, job.method.method, problem.data, options, callback,
+                           backend)
+        wall_s = time.perf_counter() - start
     history = normalise_history(result.history, problem.f_star)
     target = config.target
     return {
@@ -149,6 +156,7 @@ def run_job(config_dict: dict, job_dict: dict, progress=None) -> dict:
         "nhev": int(getattr(result, "nhev", 0) or 0),
         "success": bool(result.success),
         "message": str(result.message),
+        "warnings": sorted({str(w.message) for w in caught}),
         "wall_s": wall_s,
         "warmup_s": warmup_s,
         "iterations_to_target": first_reaching(history, target, "iteration"),

@@ -23,10 +23,12 @@ METHOD_OPTIONS = {
         **COMMON_OPTIONS,
         "estimator": (("sphere", "gaussian", "coordinate"), "zero-order gradient estimator"),
         "eps": ("float+", "finite-difference radius"),
-        "step": ("float+", "step size"),
+        "step": ("float+", "fixed step size (absent: from lipschitz, else backtracking)"),
         "directions": ("int+", "random directions averaged per step"),
         "seed": ("int0", "random seed of the directions (default: the run's seed)"),
         "max_nfev": ("int+", "maximum number of function evaluations"),
+        "lipschitz": ("float+", "gradient Lipschitz constant L: use the theory's step "
+                                "(absent step and L: backtracking)"),
     },
     "newton-cg": {
         **COMMON_OPTIONS,

@@ -63,15 +63,23 @@ def _floor(runs) -> float:
     return 1e-15 * scale
 
 
-def _mean_band(curves, floor):
+def _grid(curves, log: bool):
+    x_max = max(float(np.nanmax(x)) for x, _ in curves if len(x))
+    if not math.isfinite(x_max) or x_max <= 0:
+        x_max = 1.0
+    if not log:
+        return np.linspace(0.0, x_max, GRID_POINTS)
+    positive = [float(np.min(x[x > 0])) for x, _ in curves if np.any(x > 0)]
+    x_min = min(positive) if positive else x_max / 1e3
+    return np.unique(np.concatenate([[0.0], np.geomspace(x_min, x_max, GRID_POINTS)]))
+
+
+def _mean_band(curves, floor, log_x=False):
     """Geometric mean and min/max over seeds on a common x grid.
 
     Each curve is (x, y) with x non-decreasing. A seed that stopped early holds its last value.
     """
-    x_max = max(float(np.nanmax(x)) for x, _ in curves if len(x))
-    if not math.isfinite(x_max) or x_max <= 0:
-        x_max = 1.0
-    grid = np.linspace(0.0, x_max, GRID_POINTS)
+    grid = _grid(curves, log_x)
     logs = []
     for x, y in curves:
         keep = np.isfinite(x) & np.isfinite(y)
@@ -107,7 +115,7 @@ def _legend_label(label, jobs, run, many_runs) -> str:
     text = label if not many_runs else f"{label} [{run.name}]"
     hvps = [j["nhev"] for j in jobs]
     if any(hvps):
-        text += f" (+{np.mean(hvps):.0f} HVPs)"
+        text += f" (+{np.mean(hvps):.0f} HVPs per run)"
     return text
 
 
@@ -119,6 +127,10 @@ def _y_label(runs) -> str:
 def _diverged(jobs) -> bool:
     return any(not math.isfinite(j["history"]["gap"][-1])
                or j["history"]["gap"][-1] > 10 * abs(j["history"]["gap"][0]) for j in jobs)
+
+
+def _log_x(runs) -> bool:
+    return any(run.config.get("xscale") == "log" for run in runs)
 
 
 def _convergence_panel(ax, runs, sweep_value, axis_kind, colours, floor, many_runs):
@@ -135,7 +147,7 @@ def _convergence_panel(ax, runs, sweep_value, axis_kind, colours, floor, many_ru
             curves = [c for c in curves if np.isfinite(c[0]).any()]
             if not curves:
                 continue
-            grid, mean, low, high = _mean_band(curves, floor)
+            grid, mean, low, high = _mean_band(curves, floor, _log_x(runs))
             start = max(start, float(np.nanmax([c[1][0] for c in curves])))
             style = LINESTYLES[run_index % len(LINESTYLES)]
             legend = _legend_label(label, jobs, run, many_runs)
@@ -146,6 +158,10 @@ def _convergence_panel(ax, runs, sweep_value, axis_kind, colours, floor, many_ru
                 ax.fill_between(grid, low, high, color=colours[label], alpha=0.18, lw=0)
             drawn = True
     ax.set_yscale("log")
+    if _log_x(runs):
+        # symlog keeps the starting point (0 iterations, 0 s) on the axis
+        ax.set_xscale("symlog", linthresh=1.0 if axis_kind != "time" else 1e-4)
+        ax.set_xlim(left=0)
     ax.set_xlabel(xlabel)
     ax.grid(True, which="major", alpha=0.3)
     if not drawn:
@@ -158,9 +174,10 @@ def _convergence_panel(ax, runs, sweep_value, axis_kind, colours, floor, many_ru
 
 def _seed_note(runs) -> str:
     seeds = sorted({j["seed"] for r in runs for j in r.jobs})
+    floor = f"values below {_floor(runs):.0e} drawn at it"
     if len(seeds) == 1:
-        return f"seed {seeds[0]}"
-    return f"line: geometric mean over {len(seeds)} seeds, band: best to worst seed"
+        return f"seed {seeds[0]}; {floor}"
+    return f"line: geometric mean over {len(seeds)} seeds, band: best to worst seed; {floor}"
 
 
 def _save(fig, path: Path) -> Path:
