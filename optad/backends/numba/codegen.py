@@ -306,8 +306,10 @@ def lower_segment(eqns, names, needed_after):
             # reshapes/broadcasts just before the failing equation go with it
             while k > 1 and group.eqns[k - 1].primitive in SHAPE_OPS:
                 k -= 1
-            if k == 0:
-                raise AssertionError(f"cannot schedule {group.eqns[0].primitive}") from None
+            if k == 0:  # the first equation does not fit the nest the later ones want
+                if len(group.eqns) == 1:
+                    raise AssertionError(f"cannot schedule {group.eqns[0].primitive}") from None
+                k = 1
             items[group_index:group_index + 1] = (group_equations(group.eqns[:k], views) +
                                                   group_equations(group.eqns[k:], views))
 

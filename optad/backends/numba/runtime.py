@@ -42,12 +42,12 @@ def _blas_operand(a):
     return lambda a: np.ascontiguousarray(a)
 
 
-def matmul(a, b):
+def matmul_any(a, b):
     """2-D matrix product: BLAS for floats, loops otherwise."""
 
 
-@overload(matmul)
-def _matmul(a, b):
+@overload(matmul_any)
+def _matmul_any(a, b):
     if isinstance(a.dtype, types.Float) and a.dtype == b.dtype:
         return lambda a, b: np.dot(blas_operand(a), blas_operand(b))
 
@@ -62,6 +62,13 @@ def _matmul(a, b):
                     out[i, j] += aip * b[p, j]
         return out
     return loops
+
+
+@njit(**_JIT)
+def matmul(a, b):
+    """A separate cached function (not inlined), so kernels link to its machine code instead of
+    compiling NumPy's dot again."""
+    return matmul_any(a, b)
 
 
 @njit(**_JIT)
