@@ -111,11 +111,22 @@ def _sweep_values(runs) -> list:
     return values
 
 
-def _legend_label(label, jobs, run, many_runs) -> str:
+def _legend_label(label, run, many_runs) -> str:
+    """One legend entry per (run, method) for the whole figure: HVP counts (mean per run, per
+    sweep point) and divergence are stated here, since the evaluation axis leaves HVPs out."""
     text = label if not many_runs else f"{label} [{run.name}]"
-    hvps = [j["nhev"] for j in jobs]
+    jobs = [j for j in run.jobs if j["label"] == label]
+    values = list(dict.fromkeys(j["sweep_value"] for j in jobs))
+    hvps = [np.mean([j["nhev"] for j in jobs if j["sweep_value"] == v]) for v in values]
     if any(hvps):
-        text += f" (+{np.mean(hvps):.0f} HVPs per run)"
+        counts = " / ".join(f"{h:.0f}" for h in hvps)
+        where = ""
+        sweep = run.config.get("sweep")
+        if sweep and len(values) > 1:
+            where = f" at {sweep['param']} = " + " / ".join(map(str, values))
+        text += f" (+{counts} HVPs per run{where})"
+    if _diverged(jobs):
+        text += " (diverged)"
     return text
 
 
@@ -150,9 +161,7 @@ def _convergence_panel(ax, runs, sweep_value, axis_kind, colours, floor, many_ru
             grid, mean, low, high = _mean_band(curves, floor, _log_x(runs))
             start = max(start, float(np.nanmax([c[1][0] for c in curves])))
             style = LINESTYLES[run_index % len(LINESTYLES)]
-            legend = _legend_label(label, jobs, run, many_runs)
-            if _diverged(jobs):
-                legend += " (diverged)"
+            legend = _legend_label(label, run, many_runs)
             ax.plot(grid, mean, style, color=colours[label], lw=1.8, label=legend)
             if len(curves) > 1:
                 ax.fill_between(grid, low, high, color=colours[label], alpha=0.18, lw=0)
@@ -174,7 +183,8 @@ def _convergence_panel(ax, runs, sweep_value, axis_kind, colours, floor, many_ru
 
 def _seed_note(runs) -> str:
     seeds = sorted({j["seed"] for r in runs for j in r.jobs})
-    floor = f"values below {_floor(runs):.0e} drawn at it"
+    known = all(j["f_star"] is not None for r in runs for j in r.jobs)
+    floor = f"values below {_floor(runs):.0e} drawn at it" if known else "f* unknown: loss shown"
     if len(seeds) == 1:
         return f"seed {seeds[0]}; {floor}"
     return f"line: geometric mean over {len(seeds)} seeds, band: best to worst seed; {floor}"
@@ -196,7 +206,7 @@ def convergence_figure(runs, kinds, path: Path) -> Path:
     floor = _floor(runs)
     many = len(runs) > 1
     fig, axes = plt.subplots(len(values), len(kinds), figsize=(4.6 * len(kinds),
-                             3.4 * len(values) + 0.6), squeeze=False)
+                             3.3 * len(values) + 1.2), squeeze=False, layout="constrained")
     for row, value in enumerate(values):
         for col, kind in enumerate(kinds):
             ax = axes[row][col]
@@ -216,10 +226,9 @@ def convergence_figure(runs, kinds, path: Path) -> Path:
                 handles.append(handle)
                 labels.append(label)
     if handles:
-        fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 4),
-                   bbox_to_anchor=(0.5, -0.02 - 0.035 * ((len(labels) - 1) // 4)), frameon=False)
+        columns = 1 if max(map(len, labels)) > 60 else min(len(labels), 3)
+        fig.legend(handles, labels, loc="outside lower center", ncol=columns, frameon=False)
     fig.suptitle(_title(runs) + "\n" + _seed_note(runs), fontsize=12)
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
     try:
         return _save(fig, path)
     finally:
@@ -239,9 +248,10 @@ def sweep_figure(runs, path: Path) -> Path:
     sweep = runs[0].config["sweep"]
     target = runs[0].config["target"]
     colours = _method_colours(runs)
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4.2))
+    fig, axes = plt.subplots(1, 2, figsize=(10.5, 4.4), layout="constrained")
     for ax, key, ylabel in ((axes[0], "iterations_to_target", "iterations"),
-                            (axes[1], "evaluations_to_target", "evaluations of f + gradient")):
+                            (axes[1], "evaluations_to_target", "f + gradient evaluations")):
+        slope_anchor = None
         for run_index, run in enumerate(runs):
             for method in run.config["methods"]:
                 label = method["label"]
@@ -260,6 +270,8 @@ def sweep_figure(runs, path: Path) -> Path:
                 if not xs:
                     continue
                 means, lows, highs = map(np.asarray, (means, lows, highs))
+                if slope_anchor is None or means[0] > slope_anchor[1]:
+                    slope_anchor = (xs[0], means[0], xs[-1])
                 name = label if len(runs) == 1 else f"{label} [{run.name}]"
                 ax.errorbar(xs, means, yerr=[means - lows, highs - means], fmt="o" +
                             LINESTYLES[run_index % len(LINESTYLES)], color=colours[label],
@@ -268,14 +280,17 @@ def sweep_figure(runs, path: Path) -> Path:
                     ax.annotate(f"{label}: not reached at {sweep['param']} = "
                                 + ", ".join(map(str, missed)), xy=(0.02, 0.02),
                                 xycoords="axes fraction", fontsize=8, color=colours[label])
+        if slope_anchor is not None and slope_anchor[2] > slope_anchor[0]:
+            x0, y0, x1 = slope_anchor
+            ax.plot([x0, x1], [y0, y0 * x1 / x0], ":", color="grey", lw=1.2,
+                    label=f"proportional to {sweep['param']}")
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel(sweep["param"])
-        ax.set_ylabel(f"{ylabel} to reach f - f* <= {target:g}")
+        ax.set_ylabel(f"{ylabel} to f - f* <= {target:g}")
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(frameon=False)
     fig.suptitle(_title(runs) + "\nmean over seeds, bars: best to worst seed", fontsize=12)
-    fig.tight_layout()
     try:
         return _save(fig, path)
     finally:
