@@ -86,6 +86,7 @@ def test_good_config_fields():
     ("plots.0", "histogram", ["plots[0]", "'histogram'", "iterations, evaluations, time"]),
     ("target", KeyError, ["plots", "'sweep' needs", "target"]),
     ("methods", [], ["methods", "non-empty list"]),
+    ("xscale", "loglog", ["xscale", "'loglog'", "'linear', 'log'"]),
 ])
 def test_bad_values_are_named(path, value, expected):
     with pytest.raises(ConfigError) as info:
