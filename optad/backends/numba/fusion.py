@@ -90,7 +90,7 @@ class LoopGroup:
             access = [None if isinstance(a, Lit) or internal(a) else
                       (out_labels if a.shape else ()) for a in ins]
             domain = out_labels
-        elif p is sh.broadcast_p:
+        elif p is sh.broadcast_p and not (isinstance(ins[0], Lit) and out.id in self.views):
             x, shape = ins[0], eqn.params["shape"]
             lead = len(shape) - len(x.shape)
             fresh = self._fresh(shape)
@@ -177,6 +177,56 @@ def is_lowerable(eqn) -> bool:
     return is_fusible(eqn) or eqn.primitive in ARRAY
 
 
+def connected_parts(group: LoopGroup) -> list:
+    """The group's equations split into parts that share no loop variable (independent nests),
+    in an order respecting their data dependencies; [group.eqns] when they cannot be split."""
+    n = len(group.eqns)
+    parent = list(range(n))
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    by_label = {}
+    producer = {}
+    for i, eqn in enumerate(group.eqns):
+        labels = set(group.domain[i]) | set(group.labels[eqn.outputs[0].id])
+        roots = {group.find(lab) for lab in labels if lab != UNIT}
+        for root in roots:
+            if root in by_label:
+                parent[find(i)] = find(by_label[root])
+            else:
+                by_label[root] = i
+        for a in eqn.inputs:
+            if isinstance(a, Var) and a.id in producer and not roots:
+                parent[find(i)] = find(producer[a.id])   # scalar work joins its producer
+        producer[eqn.outputs[0].id] = i
+    parts = {}
+    for i in range(n):
+        parts.setdefault(find(i), []).append(i)
+    if len(parts) == 1:
+        return [group.eqns]
+    # order parts by their dependencies (a cycle means: keep one group)
+    part_of = {i: root for root, members in parts.items() for i in members}
+    deps = {root: set() for root in parts}
+    for i, eqn in enumerate(group.eqns):
+        for a in eqn.inputs:
+            if isinstance(a, Var) and a.id in producer and part_of[producer[a.id]] != part_of[i]:
+                deps[part_of[i]].add(part_of[producer[a.id]])
+    ordered, done = [], set()
+    remaining = sorted(parts, key=lambda r: parts[r][0])
+    while remaining:
+        ready = [r for r in remaining if deps[r] <= done]
+        if not ready:
+            return [group.eqns]
+        ordered.append(ready[0])
+        done.add(ready[0])
+        remaining.remove(ready[0])
+    return [[group.eqns[i] for i in parts[r]] for r in ordered]
+
+
 SHAPE_OPS = (sh.reshape_p, sh.transpose_p, sh.broadcast_p)
 
 
@@ -206,10 +256,19 @@ def sink_shape_ops(eqns) -> list:
 def view_vars(eqns, needed_after) -> set:
     """Reshapes/transposes whose result a whole-array operation reads (or the caller): kept as
     array views rather than copied by a loop nest."""
-    views = set(needed_after)
+    read_whole = set(needed_after)
     for eqn in eqns:
         if not is_fusible(eqn):
-            views.update(a.id for a in eqn.inputs if isinstance(a, Var))
+            read_whole.update(a.id for a in eqn.inputs if isinstance(a, Var))
+    views = set()
+    for eqn in eqns:
+        out = eqn.outputs[0]
+        if out.id not in read_whole:
+            continue
+        if eqn.primitive is sh.reshape_p or (eqn.primitive is sh.transpose_p and len(out.shape) == 2):
+            views.add(out.id)   # (Numba compiles n-d np.transpose slowly: copy those in a loop)
+        elif eqn.primitive is sh.broadcast_p and isinstance(eqn.inputs[0], Lit):
+            views.add(out.id)   # a constant fill read as a whole: np.full
     return views
 
 
@@ -229,4 +288,16 @@ def group_equations(eqns, views=frozenset()) -> list:
         else:
             group = None
             items.append(eqn)
-    return items
+    split = []
+    for item in items:
+        parts = connected_parts(item) if isinstance(item, LoopGroup) else [None]
+        if len(parts) == 1:
+            split.append(item)
+            continue
+        for eqns_part in parts:
+            part = LoopGroup(views)
+            for eqn in eqns_part:
+                if not part.try_add(eqn):
+                    raise AssertionError("a part of a loop group no longer fits one nest")
+            split.append(part)
+    return split

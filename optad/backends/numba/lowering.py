@@ -204,7 +204,13 @@ def _transpose(eqn, ins, outs):
     return f"{outs[0]} = np.transpose({ins[0]}, {_shape_text(perm)})"
 
 
+def _fill(eqn, ins, outs):
+    out = eqn.outputs[0]
+    return f"{outs[0]} = np.full({_shape_text(out.shape)}, {ins[0]}, {dtype_name(out.dtype)})"
+
+
 ARRAY = {
+    sh.broadcast_p: _fill,  # only a literal filling an array read whole (see fusion.view_vars)
     la.matmul_p: _matmul,
     la.solve_p: lambda eqn, ins, outs: f"{outs[0]} = np.linalg.solve({ins[0]}, {ins[1]})",
     la.svd_p: lambda eqn, ins, outs: (f"{outs[0]}, {outs[1]}, {outs[2]} = "
