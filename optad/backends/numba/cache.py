@@ -77,3 +77,14 @@ def load_module(source: str):
         del sys.modules[name]
         raise
     return module
+
+
+def recover_from_corrupt_cache(dispatcher, error):
+    """Called by a kernel when a segment raised on its first call.  If the error came from
+    reading Numba's cached machine code (a truncated or corrupt ``.nbi``/``.nbc`` file), drop
+    that cache entry so the next call compiles afresh; otherwise re-raise."""
+    import traceback
+    frames = traceback.extract_tb(error.__traceback__)
+    if not any(os.path.join("numba", "core", "caching") in f.filename for f in frames):
+        raise error
+    dispatcher._cache.flush()   # an empty index: the next call misses, compiles and saves

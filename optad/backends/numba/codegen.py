@@ -383,8 +383,10 @@ def generate(program, header=""):
             defs.append("@numba.njit(cache=True, error_model=\"numpy\")\n"
                         f"def {fname}({', '.join(names(v) for v in params)}):\n" +
                         "\n".join(INDENT + line for line in body))
-            target = "".join(names(v) + ", " for v in outs)
-            calls.append(f"{target or '_'} = {fname}({', '.join(names(v) for v in params)})")
+            target = "".join(names(v) + ", " for v in outs) or "_"
+            call = f"{target} = {fname}({', '.join(names(v) for v in params)})"
+            calls += ["try:", INDENT + call, "except Exception as error:  # corrupt machine code?",
+                      INDENT + f"recover_from_corrupt_cache({fname}, error)", INDENT + call]
         else:
             fname = f"fallback_{len(fallbacks)}"
             fallbacks.append(piece)
@@ -427,6 +429,7 @@ def generate(program, header=""):
         "import numpy as np",
         "",
         "from optad.backends.numba import runtime as rt",
+        "from optad.backends.numba.cache import recover_from_corrupt_cache",
         "",
         *("\n\n" + d + "\n" for d in defs),
         "",

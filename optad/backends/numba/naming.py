@@ -13,7 +13,8 @@ import keyword
 from ...ir.program import Namer
 
 # globals every generated module uses
-RESERVED = {"np", "math", "numba", "rt", "make_kernel", "kernel"} | set(dir(builtins))
+RESERVED = {"np", "math", "numba", "rt", "make_kernel", "kernel", "constants", "fallbacks",
+            "error", "recover_from_corrupt_cache"} | set(dir(builtins))
 
 
 class KernelNames:
