@@ -6,7 +6,8 @@
 - no step (default): Armijo backtracking from twice the previous accepted step along
   d = -g + momentum d_prev (reset to -g when not a descent direction); with Nesterov the
   backtracking runs at the extrapolated point y along -g(y), and the extrapolation is skipped
-  whenever f increased (adaptive restart, O'Donoghue & Candes 2015).
+  whenever f would increase the step is dropped and the next one starts from x without
+  momentum (adaptive restart, O'Donoghue & Candes 2015), so f(x) decreases monotonically.
 
 With a fixed step, no callback and a Numba-compiled value-and-gradient (``fun`` an ``@njit``
 function with ``jac=True``, or optad's Numba kernels), the whole loop runs in compiled code.
@@ -20,7 +21,7 @@ import numpy as np
 
 from . import status as st
 from .compiled import HAVE_CLOCK, gd_fixed_loop
-from .line_search import armijo
+from .line_search import armijo_with_grad
 from .options import fraction, positive, positive_int, warn_unknown
 from .result import History, PrebuiltRecorder
 from .run import Run
@@ -85,16 +86,23 @@ def _python(fun_and_grad, x0, callback, maxiter, gtol, step, momentum, nesterov,
                 direction = -g + momentum * direction
                 if not float(g @ direction) < 0:
                     direction = -g
-            found, f_new, _ = armijo(fun_and_grad.value, y, direction, f, float(g @ direction),
-                                     alpha0=2.0 * alpha)
+            found, f_new, g_new = armijo_with_grad(fun_and_grad, y, direction, f,
+                                                   float(g @ direction), alpha0=2.0 * alpha)
             if found is None:
                 return run.result(y, f, g, k, st.LINE_SEARCH, f"Gradient norm {gnorm:.3g}.")
             alpha = found
             x_new = y + alpha * direction
-            # Nesterov with backtracking: adaptive restart (no extrapolation when f went up)
-            restart = f_x is not None and f_new > f_x
-            y = x_new + momentum * (x_new - x) if nesterov and not restart else x_new
-            x, f_x = x_new, f_new
+            if nesterov and f_x is not None and \
+                    f_new > f_x + 64 * np.finfo(y.dtype).eps * max(1.0, abs(f_x)):
+                y = x                   # adaptive restart: drop x_new and the momentum
+            elif nesterov:
+                y = x_new + momentum * (x_new - x)
+                x, f_x = x_new, f_new
+            else:
+                x = y = x_new
+                k += 1
+                f, g = f_new, g_new     # gradient already evaluated by the line search
+                continue
         k += 1
         f, g = fun_and_grad(y)
 

@@ -115,3 +115,24 @@ def armijo(value, x, p, f0, slope, alpha0=1.0, c1=1e-4, shrink=0.5, maxiter=60):
             return alpha, f, k
         alpha *= shrink
     return None, f0, maxiter
+
+
+def armijo_with_grad(fun_and_grad, x, p, f0, slope, alpha0=1.0, c1=1e-4, shrink=0.5,
+                     maxiter=60):
+    """Backtracking on f(x + alpha p) <= f0 + c1 alpha slope, evaluating (f, g) at each trial so
+    the accepted point's gradient comes for free. When the decrease is below f's rounding
+    (|f| eps), it accepts a step where f did not rise beyond rounding and the slope shrank,
+    |g(x + alpha p).p| <= 0.9 |slope| (Hager and Zhang's approximate Wolfe condition).
+
+    Returns (alpha or None, f, g) at the accepted point."""
+    rounding = 64 * np.finfo(np.asarray(x).dtype).eps * max(1.0, abs(f0))
+    alpha = float(alpha0)
+    for _ in range(maxiter):
+        f, g = fun_and_grad(x + alpha * p)
+        if math.isfinite(f) and np.all(np.isfinite(g)):
+            if f <= f0 + c1 * alpha * slope:
+                return alpha, f, g
+            if f <= f0 + rounding and abs(float(g @ p)) <= 0.9 * abs(slope):
+                return alpha, f, g
+        alpha *= shrink
+    return None, f0, None

@@ -21,7 +21,7 @@ import math
 import numpy as np
 
 from . import status as st
-from .line_search import strong_wolfe
+from .line_search import LineSearchResult, strong_wolfe
 from .options import positive, positive_int, warn_unknown
 from .run import Run
 
@@ -107,16 +107,27 @@ def _curvature_check(fun_and_grad, hessp, x, f, g, n):
     return "saddle", None
 
 
+def _precision_limited_step(fun_and_grad, x, p, f, gnorm):
+    """Near a minimum, f may stop resolving decreases (rounding) while the gradient still can.
+    Accept the full Newton step when f does not rise beyond rounding and ||g|| shrinks."""
+    f_new, g_new = fun_and_grad(x + p)
+    rounding = 64 * np.finfo(x.dtype).eps * max(1.0, abs(f))
+    if math.isfinite(f_new) and f_new <= f + rounding and np.all(np.isfinite(g_new)) \
+            and float(np.linalg.norm(g_new)) < gnorm:
+        return LineSearchResult(1.0, f_new, g_new, False, 1)
+    return LineSearchResult(None, f, None, False, 1)
+
+
 def _minimize_newton_cg(fun_and_grad, hessp, x0, callback, *, maxiter=None, gtol=1e-6,
                         xtol=1e-12, cg_maxiter=None, disp=False, **unknown):
     """Newton-CG options: maxiter (default 200 n), gtol (2-norm of the gradient; 0 disables),
-    xtol (relative step, 0 disables), cg_maxiter (default max(20, 2 n)), disp."""
+    xtol (relative step, 0 disables), cg_maxiter (default 20 n), disp."""
     warn_unknown("newton-cg", unknown)
     n = x0.size
     maxiter = positive_int("maxiter", maxiter, allow_none=True) or 200 * n
     gtol = positive("gtol", gtol, allow_zero=True)
     xtol = positive("xtol", xtol, allow_zero=True)
-    cg_maxiter = positive_int("cg_maxiter", cg_maxiter, allow_none=True) or max(20, 2 * n)
+    cg_maxiter = positive_int("cg_maxiter", cg_maxiter, allow_none=True) or 20 * n
     run = Run(fun_and_grad, callback, "newton-cg", disp)
 
     x = np.array(x0, dtype=x0.dtype)
@@ -152,6 +163,8 @@ def _minimize_newton_cg(fun_and_grad, hessp, x0, callback, *, maxiter=None, gtol
             p = -g
         ls = strong_wolfe(fun_and_grad, x, p, f, g,
                           alpha0=min(1.0, 1.0 / gnorm) if steepest else 1.0)
+        if ls.alpha is None and not steepest:
+            ls = _precision_limited_step(fun_and_grad, x, p, f, gnorm)
         if ls.alpha is None and not steepest:
             p = -g
             ls = strong_wolfe(fun_and_grad, x, p, f, g, alpha0=min(1.0, 1.0 / gnorm))
