@@ -177,7 +177,7 @@ def zo_gd_loop(value, x0, shape, args, estimator, eps, m, rng, step, c_factor, m
         if k >= maxiter:
             status = _MAXITER
             break
-        if max_nfev > 0 and nfev + cost + (1 if backtracking else 0) > max_nfev:
+        if max_nfev > 0 and nfev + cost + 1 > max_nfev:  # +1: a trial, or the final exact f
             status = _MAXFEV
             break
         G, fmid, used = _zo_estimate(value, x, shape, args, estimator, eps, m, rng)

@@ -94,7 +94,7 @@ def _python(objective, x0, rng, callback, s):
     m_arg = None if s["full_coordinate"] else s["m"]
     backtracking = s["step"] is None
     h = 1.0 / s["c"] if backtracking else s["step"]
-    cost = 2 * s["m"] + (1 if backtracking else 0)
+    cost = 2 * s["m"] + 1           # the estimate, plus a trial step or the final exact f
     window = s["window"]
     recent = np.full(window, np.inf)
     x = x0.copy()

@@ -1,0 +1,101 @@
+"""Zero-order gradient descent: convergence, honest counting, linear growth with dimension."""
+import numba
+import numpy as np
+import pytest
+
+from optad.optimize import minimize
+
+
+def quadratic(n):
+    lam = np.linspace(1.0, 4.0, n)   # condition number 4 in every dimension
+    return lam, (lambda x: 0.5 * np.sum(lam * x ** 2))
+
+
+@pytest.mark.parametrize("estimator", ["sphere", "gaussian", "coordinate"])
+def test_zo_gd_converges_on_quadratic_and_counts_evaluations(estimator):
+    lam, f = quadratic(6)
+    calls = []
+
+    def counted(x):
+        calls.append(1)
+        return f(x)
+
+    r = minimize(counted, np.ones(6), method="zo-gd",
+                 options={"estimator": estimator, "seed": 0, "maxiter": 5000, "gtol": 1e-7})
+    assert r.success, r.message
+    assert r.fun < 1e-12 and np.abs(r.x).max() < 1e-5
+    assert r.nfev == len(calls) and r.njev == 0 and r.nhev == 0 and r.jac is None
+    assert r.history.nfev[-1] == r.nfev
+
+
+def test_zo_gd_fixed_theory_step_and_max_nfev():
+    lam, f = quadratic(5)
+    r = minimize(f, np.ones(5), method="zo-gd",
+                 options={"estimator": "gaussian", "lipschitz": lam.max(), "seed": 1,
+                          "max_nfev": 400})
+    assert r.status == 5 and not r.success and r.nfev <= 400
+    assert r.fun < f(np.ones(5))
+
+
+def iterations_to_reach(n, seed, target=1e-6):
+    lam, f = quadratic(n)
+    x0 = np.ones(n) / np.sqrt(n)
+    f0 = f(x0)
+    r = minimize(f, x0, method="zo-gd",
+                 options={"estimator": "sphere", "lipschitz": lam.max(), "seed": seed,
+                          "gtol": 0, "maxiter": 400 * n})
+    below = np.flatnonzero(r.history.f[:-1] <= target * f0)
+    assert below.size, "did not reach the target"
+    return below[0]
+
+
+def test_zo_gd_iterations_grow_linearly_with_dimension():
+    dims = np.array([4, 8, 16, 32])
+    iters = np.array([np.mean([iterations_to_reach(n, s) for s in range(3)]) for n in dims])
+    slope = np.polyfit(np.log(dims), np.log(iters), 1)[0]
+    assert 0.8 <= slope <= 1.2, (iters, slope)
+    per_dim = iters / dims
+    assert per_dim.max() / per_dim.min() < 1.6, per_dim
+
+
+@numba.njit
+def _quad_value(x, lam):
+    return 0.5 * np.sum(lam * x ** 2)
+
+
+@numba.njit
+def _quad_value_and_grad(x, lam):
+    return 0.5 * np.sum(lam * x ** 2), lam * x
+
+
+@pytest.mark.parametrize("options", [
+    {"estimator": "sphere", "step": 0.02, "maxiter": 300},
+    {"estimator": "gaussian", "directions": 3, "maxiter": 200},
+    {"estimator": "coordinate", "maxiter": 100},
+])
+def test_compiled_zo_loop_matches_python_loop(options):
+    lam = np.linspace(1.0, 4.0, 5)
+    opts = dict(options, seed=7, gtol=0)
+    compiled = minimize(_quad_value, np.ones(5), args=(lam,), method="zo-gd", options=opts)
+    python = minimize(lambda x, l: _quad_value(x, l), np.ones(5), args=(lam,), method="zo-gd",
+                      options=opts)
+    assert compiled.nit == python.nit and compiled.nfev == python.nfev
+    np.testing.assert_allclose(compiled.x, python.x, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(compiled.history.f, python.history.f, rtol=1e-9, atol=1e-14)
+    assert len(compiled.history) == compiled.nit + 1
+
+
+@pytest.mark.parametrize("options", [{"step": 0.2}, {"step": 0.2, "momentum": 0.5},
+                                     {"step": 0.2, "momentum": 0.5, "nesterov": True}])
+def test_compiled_gd_loop_matches_python_loop(options):
+    lam = np.linspace(1.0, 4.0, 5)
+    compiled = minimize(_quad_value_and_grad, np.ones(5), args=(lam,), jac=True, method="gd",
+                        options=options)
+    python = minimize(lambda x, l: _quad_value_and_grad(x, l), np.ones(5), args=(lam,),
+                      jac=True, method="gd", options=options)
+    assert compiled.success and compiled.nit == python.nit and compiled.nfev == python.nfev
+    np.testing.assert_allclose(compiled.x, python.x, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(compiled.history.f, python.history.f, rtol=1e-12)
+    np.testing.assert_allclose(compiled.history.grad_norm, python.history.grad_norm,
+                               rtol=1e-12)
+    assert np.all(np.diff(compiled.history.time) >= 0)
