@@ -1,0 +1,274 @@
+"""Wall-time benchmark of optad.minimize against scipy (and JAX when installed).
+
+Run (OpenBLAS tuning variables unset so NumPy uses its defaults):
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_minimize.py [--reps 5]
+
+Cases (each repeated --reps times, variants interleaved within a repetition, medians reported):
+1. chained Rosenbrock n = 1000 from (-1.2, 1, -1.2, 1, ...): optad Newton-CG to ||g|| <= 1e-6
+   against scipy's Newton-CG run to its own stop, fed scipy's rosen_der/rosen_hess_prod, optad's
+   derivatives, and JAX's.
+2. wine MLP (h = 16): time for optad's Newton-CG to reach the loss scipy's Newton-CG stops at
+   (both fed optad's Numba derivatives; also scipy fed JAX's).
+3. 1000 fixed-step GD iterations on the wine MLP: optad's compiled loop (one Numba function)
+   against a Python loop over NumPy and jax.lax.fori_loop under jax.jit.
+Compilation happens in a warm-up run before timing.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import numba
+import numpy as np
+import scipy.optimize as so
+
+import optad
+from optad.optimize import minimize
+from optad.problems.wine_mlp import wine_mlp, wine_mlp_loss
+
+try:  # optional
+    import jax
+    import jax.numpy as jnp
+    jax.config.update("jax_enable_x64", True)
+except Exception:  # pragma: no cover
+    jax = None
+
+
+def timed(fn):
+    start = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - start, out
+
+
+def run_interleaved(variants, reps):
+    times = {name: [] for name in variants}
+    outputs = {}
+    for name, fn in variants.items():   # warm-up (compilation)
+        fn()
+    for _ in range(reps):
+        for name, fn in variants.items():
+            t, out = timed(fn)
+            times[name].append(t)
+            outputs[name] = out
+    return {name: statistics.median(ts) for name, ts in times.items()}, outputs
+
+
+def table(title, rows, reference):
+    print(f"\n{title}")
+    print(f"| {'variant':58s} | {'median s':>9s} | {'vs ' + reference[:18]:>21s} | result")
+    print(f"|{'-' * 60}|{'-' * 11}|{'-' * 23}|-------")
+    ref = rows[reference][0]
+    for name, (t, note) in rows.items():
+        print(f"| {name:58s} | {t:9.4f} | {ref / t:20.2f}x | {note}")
+
+
+# -- 1. chained Rosenbrock -----------------------------------------------------------------------
+
+def rosen(x):
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
+
+
+def bench_rosenbrock(reps):
+    n = 1000
+    x0 = np.tile([-1.2, 1.0], n // 2)
+    vg = optad.value_and_grad(rosen)
+    hvp = optad.hvp(rosen)
+    optad_jac = lambda x: vg(x)[1]  # noqa: E731
+    variants = {
+        "optad newton-cg, optad numba derivatives, gtol 1e-6":
+            lambda: minimize(rosen, x0, options={"gtol": 1e-6}),
+        "optad newton-cg, scipy rosen_der/rosen_hess_prod, gtol 1e-6":
+            lambda: minimize(so.rosen, x0, jac=so.rosen_der, hessp=so.rosen_hess_prod,
+                             options={"gtol": 1e-6}),
+        "scipy Newton-CG, scipy rosen_der/rosen_hess_prod":
+            lambda: so.minimize(so.rosen, x0, method="Newton-CG", jac=so.rosen_der,
+                                hessp=so.rosen_hess_prod),
+        "scipy Newton-CG, optad numba derivatives":
+            lambda: so.minimize(rosen, x0, method="Newton-CG", jac=optad_jac, hessp=hvp),
+    }
+    if jax is not None:
+        def jrosen(x):
+            return jnp.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
+        jgrad = jax.jit(jax.grad(jrosen))
+        jhvp = jax.jit(lambda x, v: jax.jvp(jax.grad(jrosen), (x,), (v,))[1])
+        variants["scipy Newton-CG, JAX jit derivatives"] = lambda: so.minimize(
+            rosen, x0, method="Newton-CG", jac=lambda x: np.asarray(jgrad(x)),
+            hessp=lambda x, p: np.asarray(jhvp(x, p)))
+    med, outs = run_interleaved(variants, reps)
+    rows = {}
+    for name, res in outs.items():
+        g = np.linalg.norm(so.rosen_der(res.x))
+        rows[name] = (med[name], f"nit {res.nit}, f {res.fun:.2e}, ||g|| {g:.1e}")
+    table("Chained Rosenbrock n = 1000 (time to the method's own stop)", rows,
+          "scipy Newton-CG, scipy rosen_der/rosen_hess_prod")
+
+
+# -- 2. wine MLP Newton-CG -----------------------------------------------------------------------
+
+class Flat:
+    """Flat-vector views of the (W1, W2) problem for scipy."""
+
+    def __init__(self, W):
+        self.shapes = [w.shape for w in W]
+        self.split = W[0].size
+
+    def tree(self, w):
+        return (w[:self.split].reshape(self.shapes[0]), w[self.split:].reshape(self.shapes[1]))
+
+    def flat(self, W):
+        return np.concatenate([W[0].ravel(), W[1].ravel()])
+
+
+def bench_wine_newton(reps):
+    problem = wine_mlp(h=16)
+    X, y = problem.data
+    W0 = problem.x0(0)
+    fl = Flat(W0)
+    vg = optad.value_and_grad(wine_mlp_loss)
+    hvp = optad.hvp(wine_mlp_loss)
+    f = lambda w: float(vg(fl.tree(w), X, y)[0])  # noqa: E731
+    jac = lambda w: fl.flat(vg(fl.tree(w), X, y)[1])  # noqa: E731
+    hessp = lambda w, p: fl.flat(hvp(fl.tree(w), fl.tree(p), X, y))  # noqa: E731
+    w0 = fl.flat(W0)
+    ref = so.minimize(f, w0, method="Newton-CG", jac=jac, hessp=hessp)
+    target = ref.fun
+
+    def optad_to_target():
+        def stop(intermediate):
+            if intermediate.fun <= target:
+                raise StopIteration
+        return minimize(wine_mlp_loss, W0, args=(X, y), callback=stop,
+                        options={"gtol": 0, "maxiter": 10000})
+
+    variants = {
+        "optad newton-cg to scipy's final loss, optad numba derivatives": optad_to_target,
+        "scipy Newton-CG, optad numba derivatives":
+            lambda: so.minimize(f, w0, method="Newton-CG", jac=jac, hessp=hessp),
+    }
+    if jax is not None:
+        Xj, yj = jnp.asarray(X), jnp.asarray(y)
+
+        def jloss(w):
+            W1 = w[:fl.split].reshape(fl.shapes[0])
+            W2 = w[fl.split:].reshape(fl.shapes[1])
+            e = W2 @ jnp.tanh(W1 @ Xj) - yj
+            return jnp.mean(e * e)
+        jvg = jax.jit(jax.value_and_grad(jloss))
+        jhvp = jax.jit(lambda w, v: jax.jvp(jax.grad(jloss), (w,), (v,))[1])
+        variants["scipy Newton-CG, JAX jit derivatives"] = lambda: so.minimize(
+            lambda w: tuple(np.asarray(a) for a in jvg(w)), w0, method="Newton-CG", jac=True,
+            hessp=lambda w, p: np.asarray(jhvp(w, p)))
+    med, outs = run_interleaved(variants, reps)
+    rows = {name: (med[name], f"nit {res.nit}, loss {float(res.fun):.6g}")
+            for name, res in outs.items()}
+    table(f"Wine MLP h = 16, Newton-CG (scipy stops at loss {target:.6g})", rows,
+          "scipy Newton-CG, optad numba derivatives")
+
+
+# -- 3. wine MLP, 1000 fixed-step GD iterations ------------------------------------------------------
+
+@numba.njit(cache=True, fastmath=True)
+def _tanh_inplace(Z):
+    """tanh through exp (vectorises; libm tanh does not): sign(z) (1 - e) / (1 + e), e = exp(-2|z|)."""
+    flat = Z.reshape(Z.size)
+    for i in range(flat.size):
+        z = flat[i]
+        e = np.exp(-2.0 * abs(z))
+        t = (1.0 - e) / (1.0 + e)
+        flat[i] = t if z >= 0 else -t
+    return Z
+
+
+@numba.njit(cache=True)
+def wine_value_and_grad(w, X, XT, y, h):
+    """Hand-written Numba kernel on the flat parameter vector (W1 row-major, then W2);
+    XT = X.T contiguous (BLAS needs contiguous operands)."""
+    d, m = X.shape
+    W1 = w[:h * d].reshape(h, d)
+    W2 = w[h * d:]
+    A = _tanh_inplace(W1 @ X)
+    err = W2 @ A - y
+    loss = np.sum(err * err) / m
+    gpred = 2.0 * err / m
+    g = np.empty_like(w)
+    g[h * d:] = A @ gpred
+    back = np.outer(W2, gpred) * (1.0 - A * A)
+    g[:h * d] = (back @ XT).ravel()
+    return loss, g
+
+
+def numpy_loop(w0, X, y, h, step, iters):
+    d, m = X.shape
+    w = w0.copy()
+    for _ in range(iters):
+        W1, W2 = w[:h * d].reshape(h, d), w[h * d:]
+        A = np.tanh(W1 @ X)
+        err = W2 @ A - y
+        gpred = 2.0 * err / m
+        g = np.concatenate([((np.outer(W2, gpred) * (1.0 - A * A)) @ X.T).ravel(), A @ gpred])
+        w = w - step * g
+    return w
+
+
+def bench_wine_gd(reps, iters=1000, step=0.01):
+    problem = wine_mlp(h=16)
+    X, y = problem.data
+    X = np.ascontiguousarray(X)
+    XT = np.ascontiguousarray(X.T)
+    y = np.ascontiguousarray(np.asarray(y, dtype=float).reshape(-1))
+    W0 = problem.x0(0)
+    h = W0[0].shape[0]
+    w0 = np.concatenate([W0[0].ravel(), W0[1].ravel()])
+    options = {"step": step, "maxiter": iters, "gtol": 0}
+    variants = {
+        "optad gd, compiled loop (one Numba function)":
+            lambda: minimize(wine_value_and_grad, w0, args=(X, XT, y, h), jac=True, method="gd",
+                             options=options).x,
+        "optad gd, Python loop over optad's numba value_and_grad":
+            lambda: minimize(wine_mlp_loss, W0, args=problem.data, method="gd",
+                             options=options).x,
+        "Python loop over NumPy (hand-written gradient)":
+            lambda: numpy_loop(w0, X, y, h, step, iters),
+    }
+    if jax is not None:
+        Xj, yj = jnp.asarray(X), jnp.asarray(y)
+        d = X.shape[0]
+
+        def jloss(w):
+            e = w[h * d:] @ jnp.tanh(w[:h * d].reshape(h, d) @ Xj) - yj
+            return jnp.mean(e * e)
+        jgrad = jax.grad(jloss)
+
+        @jax.jit
+        def fori(w):
+            return jax.lax.fori_loop(0, iters, lambda i, w: w - step * jgrad(w), w)
+        variants["jax.lax.fori_loop under jax.jit"] = lambda: np.asarray(
+            fori(jnp.asarray(w0)).block_until_ready())
+    med, outs = run_interleaved(variants, reps)
+    final = lambda w: float(wine_value_and_grad(np.ascontiguousarray(  # noqa: E731
+        np.concatenate([np.ravel(a) for a in w]) if isinstance(w, tuple) else w), X, XT, y, h)[0])
+    rows = {name: (med[name], f"final loss {final(out):.6g}") for name, out in outs.items()}
+    reference = ("jax.lax.fori_loop under jax.jit" if jax is not None
+                 else "Python loop over NumPy (hand-written gradient)")
+    table(f"Wine MLP h = 16: {iters} fixed-step GD iterations (step {step})", rows, reference)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument("--only", choices=["rosen", "wine-newton", "wine-gd"])
+    args = parser.parse_args()
+    print(f"numpy {np.__version__}, scipy {so.__name__ and __import__('scipy').__version__}, "
+          f"numba {numba.__version__}, jax {jax.__version__ if jax else 'not installed'}")
+    if args.only in (None, "rosen"):
+        bench_rosenbrock(args.reps)
+    if args.only in (None, "wine-newton"):
+        bench_wine_newton(args.reps)
+    if args.only in (None, "wine-gd"):
+        bench_wine_gd(args.reps)
+
+
+if __name__ == "__main__":
+    main()
