@@ -22,7 +22,7 @@ from .trace.tracer import Trace, Tracer
 from .transforms import eval_program, grad_program, jvp_program, simplify, vjp_program
 from .transforms.select import select_outputs
 
-DEFAULT_BACKEND = os.environ.get("OPTAD_BACKEND", "numpy")
+DEFAULT_BACKEND = os.environ.get("OPTAD_BACKEND", "numba")
 
 
 class Source(str):
@@ -211,6 +211,36 @@ class Transformed:
         """A closure calling the kernel straight on the arguments, or None."""
         return None
 
+    def numba_function(self, *example_args):
+        """The compiled Numba function behind this transformation at these arguments' signature,
+        taking the flat array inputs and returning the tuple of flat outputs -- for callers
+        that stay inside Numba (compiled optimisation loops).  None when the backend is not
+        "numba", when an equation runs through NumPy, or for static arguments."""
+        if self.backend != "numba":
+            return None
+        traced, entry = self._entry(example_args)
+        if any(s[0] == "s" for s in traced.specs):
+            return None
+        _, kernel, _, _ = self._kernel(traced, entry)
+        function = getattr(kernel, "entry", None)
+        constants = tuple(getattr(kernel, "constants", ()))
+        if function is None:
+            return None
+        if not constants:
+            return function
+        return _bind_constants(function, constants, len(traced.traced_positions))
+
+
+def _bind_constants(function, constants, n_inputs):
+    """An njit function of the inputs alone, with the program's constants closed over."""
+    import numba
+    names = [f"x{k}" for k in range(n_inputs)]
+    source = (f"def bound({', '.join(names)}):\n"
+              f"    return function({', '.join(names + [f'constants[{k}]' for k in range(len(constants))])})\n")
+    namespace = {"function": function, "constants": constants}
+    exec(source, namespace)
+    return numba.njit(namespace["bound"])
+
 
 def _fast_key(args):
     key = []
@@ -276,6 +306,14 @@ class Grad(_GradBase):
 class ValueAndGrad(_GradBase):
     kind = "value_and_grad"
 
+    def numba_kernel(self, *example_args):
+        """An ``@njit`` function ``(*args) -> (value, gradient)`` for one array argument
+        differentiated (``argnums=0``), or None (see ``numba_function``)."""
+        if self.argnums != (0,) or not self.single or \
+                not all(isinstance(a, np.ndarray) for a in example_args):
+            return None
+        return self.numba_function(*example_args)
+
     def __call__(self, *args):
         return self._call_fast_or_slow(args, self.value_and_grads)
 
@@ -324,6 +362,18 @@ class Jit(Transformed):
         if traced.out_tree == tree.LEAF:
             return lambda *args: _scalarize(kernel(*args)[0])
         return None
+
+    def numba_kernel(self, *example_args):
+        """An ``@njit`` function ``(*args) -> value`` for array arguments and a single scalar
+        output, or None (see ``numba_function``)."""
+        if not all(isinstance(a, np.ndarray) for a in example_args):
+            return None
+        function = self.numba_function(*example_args)
+        outputs = self.lowered(*example_args).outputs
+        if function is None or len(outputs) != 1 or outputs[0].aval.shape != ():
+            return None
+        import numba
+        return numba.njit(lambda *args: function(*args)[0])
 
 
 def jit(fun, backend=None):

@@ -39,6 +39,8 @@ def test_cuda_gradient_and_hvp_of_models_equal_numpy(name):
     np.testing.assert_allclose(value, ref_value, rtol=1e-10)
     for a, b in zip(optad.tree.flatten(g)[0], optad.tree.flatten(ref_g)[0]):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+    if name not in ("least_squares", "mlp"):
+        return  # HVPs of the larger programs cost minutes under the simulator
     hv = optad.hvp(f, backend="cuda")(x, g, *data)
     ref_hv = optad.hvp(f, backend="numpy")(x, ref_g, *data)
     for a, b in zip(optad.tree.flatten(hv)[0], optad.tree.flatten(ref_hv)[0]):

@@ -20,12 +20,20 @@ def test_zo_gd_converges_on_quadratic_and_counts_evaluations(estimator):
         calls.append(1)
         return f(x)
 
-    r = minimize(counted, np.ones(6), method="zo-gd",
+    # backend="numpy": the Python loop calls `counted` for every evaluation it reports
+    r = minimize(counted, np.ones(6), method="zo-gd", backend="numpy",
                  options={"estimator": estimator, "seed": 0, "maxiter": 5000, "gtol": 1e-7})
     assert r.success, r.message
     assert r.fun < 1e-12 and np.abs(r.x).max() < 1e-5
     assert r.nfev == len(calls) and r.njev == 0 and r.nhev == 0 and r.jac is None
     assert r.history.nfev[-1] == r.nfev
+    # the default backend traces f once into optad's kernel and runs the compiled loop, which
+    # counts the same evaluations
+    compiled = minimize(f, np.ones(6), method="zo-gd",
+                        options={"estimator": estimator, "seed": 0, "maxiter": 5000,
+                                 "gtol": 1e-7})
+    assert compiled.nfev == r.nfev and compiled.nit == r.nit
+    np.testing.assert_allclose(compiled.x, r.x, rtol=1e-9, atol=1e-12)
 
 
 def test_zo_gd_fixed_theory_step_and_max_nfev():

@@ -209,4 +209,13 @@ class Objective:
         """A Numba-compiled ``(x, *args) -> f`` on x of x0's (single array) shape, or None."""
         if self.rav.single_array and self.jac is not True and _is_numba_dispatcher(self.fun):
             return self.fun
+        if self.rav.single_array and self.backend == "numba" and \
+                not _is_numba_dispatcher(self.fun):
+            # optad's own forward kernel, when fun can be traced; zero-order methods also take
+            # black-box functions that cannot, and then run the Python loop
+            forward = _optad_transform("jit")(self.fun, backend="numba")
+            try:
+                return forward.numba_kernel(self.rav.unravel(self.x0), *self.args)
+            except Exception:  # noqa: BLE001 - any tracing failure means "no kernel"
+                return None
         return None

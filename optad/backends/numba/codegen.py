@@ -408,6 +408,7 @@ def generate(program, header=""):
 
     scalar_inputs = [f"{names(v)} = {_scalar_type(v.dtype)}({names(v)})"
                      for v in program.inputs if not v.shape]
+    entry = _entry_function(program, calls, names) if not fallbacks else []
     consts = "".join(names(v) + ", " for v in program.constvars)
     fbs = "".join(f"fallback_{k}, " for k in range(len(fallbacks)))
     kernel = [
@@ -419,6 +420,8 @@ def generate(program, header=""):
         *[INDENT * 2 + line for line in scalar_inputs + calls],
         f"        return [{', '.join(output(a) for a in program.outputs)}]",
         "",
+        "    kernel.constants = constants",
+        f"    kernel.entry = {'entry' if entry else 'None'}",
         "    return kernel",
     ]
     printed = format_program(program).replace('"""', "'''")
@@ -433,7 +436,36 @@ def generate(program, header=""):
         "",
         *("\n\n" + d + "\n" for d in defs),
         "",
+        *entry,
+        "",
         *kernel,
         "",
     ])
     return source, fallbacks
+
+
+def _entry_function(program, calls, names):
+    """One compiled function running all segments, (inputs..., constants...) -> tuple of
+    outputs (0-d inputs and outputs as scalars), for callers that stay inside Numba, such as
+    compiled optimisation loops.  Only made when no equation falls back to NumPy."""
+    body = []
+    for line in calls:
+        if line.startswith(("try:", "except ")) or line.startswith(INDENT + "recover_"):
+            continue
+        body.append(line.strip())
+    # each call appears twice (the retry after a corrupt cache): keep the first
+    seen, unique = set(), []
+    for line in body:
+        if line not in seen:
+            seen.add(line)
+            unique.append(line)
+
+    def output(atom):
+        return literal(atom) if isinstance(atom, Lit) else names(atom)
+
+    params = [names(v) for v in (*program.inputs, *program.constvars)]
+    outs = "".join(output(a) + ", " for a in program.outputs)
+    return ["@numba.njit(cache=True, error_model=\"numpy\")",
+            f"def entry({', '.join(params)}):",
+            *[INDENT + line for line in unique],
+            f"{INDENT}return ({outs})", ""]
