@@ -199,16 +199,17 @@ class Transformed:
         result = slow(args)
         if key is not None:
             traced, entry = self._entry(args)
-            if not any(s[0] == "s" for s in traced.specs) and \
-                    all(c == tree.LEAF for c in traced.in_tree.children):
+            if not any(s[0] == "s" for s in traced.specs):
                 _, kernel, _, _ = self._kernel(traced, entry)
-                fn = self.make_fast(kernel, traced)
+                layout = [None if type(a) is np.ndarray else (type(a), len(a)) for a in args]
+                fn = self.make_fast(kernel, traced, layout)
                 if fn is not None:
                     self._fast[key] = fn
         return result
 
-    def make_fast(self, kernel, traced):
-        """A closure calling the kernel straight on the arguments, or None."""
+    def make_fast(self, kernel, traced, layout):
+        """A closure calling the kernel straight on the arguments, or None.  ``layout`` has,
+        per argument, None for an array or (tuple or list, length) for a flat container."""
         return None
 
     def numba_function(self, *example_args):
@@ -243,12 +244,53 @@ def _bind_constants(function, constants, n_inputs):
 
 
 def _fast_key(args):
+    """The signature of arguments that are arrays or flat tuples/lists of arrays, else None."""
     key = []
     for a in args:
-        if type(a) is not np.ndarray:
+        kind = type(a)
+        if kind is np.ndarray:
+            key.append((a.shape, a.dtype))
+        elif kind is tuple or kind is list:
+            leaves = []
+            for b in a:
+                if type(b) is not np.ndarray:
+                    return None
+                leaves.append((b.shape, b.dtype))
+            key.append((kind, tuple(leaves)))
+        else:
             return None
-        key.append((a.shape, a.dtype))
     return tuple(key)
+
+
+def _flattener(layout):
+    """args -> flat list of arrays, for a fast-path layout."""
+    if all(entry is None for entry in layout):
+        return lambda args: args
+
+    def flatten_args(args):
+        flat = []
+        for a, entry in zip(args, layout):
+            if entry is None:
+                flat.append(a)
+            else:
+                flat.extend(a)
+        return flat
+    return flatten_args
+
+
+def _regrouper(layout, positions, start):
+    """flat outputs -> one value per argument position, rebuilt like that argument."""
+    plan = []
+    k = start
+    for p in positions:
+        entry = layout[p]
+        n = 1 if entry is None else entry[1]
+        plan.append((k, n, None if entry is None else entry[0]))
+        k += n
+
+    def regroup(outs):
+        return [outs[k] if kind is None else kind(outs[k:k + n]) for k, n, kind in plan]
+    return regroup
 
 
 def _norm_argnums(argnums):
@@ -297,14 +339,28 @@ class Grad(_GradBase):
     def __call__(self, *args):
         return self._call_fast_or_slow(args, lambda a: self.value_and_grads(a)[1])
 
-    def make_fast(self, kernel, traced):
+    def make_fast(self, kernel, traced, layout):
+        flat, regroup = _flattener(layout), _regrouper(layout, self.argnums, 1)
         if self.single:
-            return lambda *args: kernel(*args)[1]
-        return lambda *args: tuple(kernel(*args)[1:])
+            return lambda *args: regroup(kernel(*flat(args)))[0]
+        return lambda *args: tuple(regroup(kernel(*flat(args))))
 
 
 class ValueAndGrad(_GradBase):
     kind = "value_and_grad"
+
+    def __call__(self, *args):
+        return self._call_fast_or_slow(args, self.value_and_grads)
+
+    def make_fast(self, kernel, traced, layout):
+        flat, regroup = _flattener(layout), _regrouper(layout, self.argnums, 1)
+        single = self.single
+
+        def value_and_grad_fast(*args):
+            outs = kernel(*flat(args))
+            grads = regroup(outs)
+            return outs[0][()], (grads[0] if single else tuple(grads))
+        return value_and_grad_fast
 
     def numba_kernel(self, *example_args):
         """An ``@njit`` function ``(*args) -> (value, gradient)`` for one array argument
@@ -313,20 +369,6 @@ class ValueAndGrad(_GradBase):
                 not all(isinstance(a, np.ndarray) for a in example_args):
             return None
         return self.numba_function(*example_args)
-
-    def __call__(self, *args):
-        return self._call_fast_or_slow(args, self.value_and_grads)
-
-    def make_fast(self, kernel, traced):
-        if self.single:
-            def value_and_grad_fast(*args):
-                outs = kernel(*args)
-                return outs[0][()], outs[1]
-        else:
-            def value_and_grad_fast(*args):
-                outs = kernel(*args)
-                return outs[0][()], tuple(outs[1:])
-        return value_and_grad_fast
 
 
 def grad(fun, argnums=0, backend=None):
@@ -358,9 +400,10 @@ class Jit(Transformed):
         return tree.unflatten(traced.out_tree, [o if isinstance(o, Tracer) else _scalarize(o)
                                                 for o in outs])
 
-    def make_fast(self, kernel, traced):
+    def make_fast(self, kernel, traced, layout):
         if traced.out_tree == tree.LEAF:
-            return lambda *args: _scalarize(kernel(*args)[0])
+            flat = _flattener(layout)
+            return lambda *args: _scalarize(kernel(*flat(args))[0])
         return None
 
     def numba_kernel(self, *example_args):
@@ -546,8 +589,15 @@ class Hvp(Transformed):
     def __call__(self, *args):
         return self._call_fast_or_slow(args, lambda a: self._call_slow(*a))
 
-    def make_fast(self, kernel, traced):
-        return lambda x, v, *rest: kernel(x, *rest, v)[0]
+    def make_fast(self, kernel, traced, layout):
+        if layout[0] != layout[1]:
+            return None  # v must share x's structure (checked on the slow path)
+        if layout[0] is None:
+            flat_rest = _flattener(layout[2:])
+            return lambda x, v, *rest: kernel(x, *flat_rest(rest), v)[0]
+        flat_rest = _flattener(layout[2:])
+        kind = layout[0][0]
+        return lambda x, v, *rest: kind(kernel(*x, *flat_rest(rest), *v))
 
     def _call_slow(self, x, v, *args):
         traced, entry = self._entry((x, v) + args)
