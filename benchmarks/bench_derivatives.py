@@ -4,7 +4,7 @@ JAX, autograd and PyTorch (each optional), on least squares, MDS and the wine ML
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_derivatives.py [--quick]
 
 All methods of one problem are timed in one process, interleaved (one sample of each method per
-round, rounds repeated), float64; a sample is a batch of calls long enough to time well, and a
+round, in a new random order each round, rounds repeated), float64; a sample is a batch of calls long enough to time well, and a
 method's time is the median over rounds.  Also measured, in fresh processes: the first call of a
 new MLP gradient kernel (trace, generate, compile) and the first call with a warm kernel cache.
 """
@@ -257,8 +257,14 @@ def time_interleaved(ms, rounds, target=2e-3):
         once = max(time.perf_counter() - t, 1e-7)
         batch[name] = max(1, int(target / once))
     samples = {name: [] for name in ms}
+    order = list(ms)
+    shuffle = np.random.default_rng(0).shuffle
     for _ in range(rounds):
-        for name, fn in ms.items():
+        # a new order each round: no method always runs right after the same neighbour (JAX's
+        # thread pool keeps spinning for a while after a call and slows whatever comes next)
+        shuffle(order)
+        for name in order:
+            fn = ms[name]
             k = batch[name]
             t = time.perf_counter()
             for _ in range(k):

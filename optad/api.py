@@ -373,12 +373,12 @@ class ValueAndGrad(_GradBase):
 
 def grad(fun, argnums=0, backend=None):
     """The gradient of a scalar function with respect to argument(s) ``argnums``."""
-    return Grad(fun, argnums, backend)
+    return _cached_transform(fun, Grad, backend, _hashable(argnums))
 
 
 def value_and_grad(fun, argnums=0, backend=None):
     """A function returning ``(fun(*args), grad(fun)(*args))`` from one kernel."""
-    return ValueAndGrad(fun, argnums, backend)
+    return _cached_transform(fun, ValueAndGrad, backend, _hashable(argnums))
 
 
 # --------------------------------------------------------------------------- jit
@@ -421,7 +421,7 @@ class Jit(Transformed):
 
 def jit(fun, backend=None):
     """``fun`` itself, traced and compiled the same way as its derivatives."""
-    return Jit(fun, backend)
+    return _cached_transform(fun, Jit, backend)
 
 
 # --------------------------------------------------------------------------- jvp
@@ -483,9 +483,15 @@ def _float_mask(traced):
 _transform_cache: dict = {}
 
 
+def _hashable(argnums):
+    return tuple(argnums) if isinstance(argnums, list) else argnums
+
+
 def _cached_transform(fun, cls, backend, *extra):
-    """One Transformed object per (function, kind, backend), so one-shot APIs (jvp, vjp)
-    reuse their compiled kernels across calls."""
+    """One Transformed object per (function, kind, backend, options): calling
+    ``optad.grad(f)`` again (as an optimiser does on every run) reuses the traced programs and
+    compiled kernels instead of tracing again.  Like JAX, arrays a function closes over are
+    read when it is traced."""
     key = (fun, cls, backend or DEFAULT_BACKEND, extra)
     try:
         obj = _transform_cache.get(key)
@@ -614,7 +620,7 @@ class Hvp(Transformed):
 def hvp(fun, backend=None):
     """Hessian-vector product of a scalar function w.r.t. its first argument:
     ``hvp(f)(x, v, *args) = H(x) v``, forward over reverse (never forming H)."""
-    return Hvp(fun, backend)
+    return _cached_transform(fun, Hvp, backend)
 
 
 # --------------------------------------------------------------------------- checkpoint

@@ -49,7 +49,17 @@ def matmul_any(a, b):
 @overload(matmul_any)
 def _matmul_any(a, b):
     if isinstance(a.dtype, types.Float) and a.dtype == b.dtype:
-        return lambda a, b: np.dot(blas_operand(a), blas_operand(b))
+        def blas(a, b):
+            a_, b_ = blas_operand(a), blas_operand(b)
+            m, n = a_.shape[0], b_.shape[1]
+            # a matrix times one column (or one row times a matrix) is a matrix-vector
+            # product: BLAS gemv streams the matrix once, where gemm with n = 1 is slower
+            if n == 1 and m > 1:
+                return np.dot(a_, np.ascontiguousarray(b_[:, 0])).reshape((m, 1))
+            if m == 1 and n > 1:
+                return np.dot(b_.T, np.ascontiguousarray(a_[0])).reshape((1, n))
+            return np.dot(a_, b_)
+        return blas
 
     def loops(a, b):
         m, k = a.shape
