@@ -595,6 +595,22 @@ class Hvp(Transformed):
     def __call__(self, *args):
         return self._call_fast_or_slow(args, lambda a: self._call_slow(*a))
 
+    def numba_kernel(self, x, v, *args):
+        """An ``@njit`` function ``(x, v, *args) -> H(x) v`` for a single array ``x`` and array
+        arguments, or None (see ``numba_function``)."""
+        if not all(isinstance(a, np.ndarray) for a in (x, v, *args)):
+            return None
+        function = self.numba_function(x, v, *args)
+        if function is None:
+            return None
+        names = [f"a{k}" for k in range(len(args))]
+        source = (f"def hvp_entry(x, v{''.join(', ' + n for n in names)}):\n"
+                  f"    return function(x{''.join(', ' + n for n in names)}, v)[0]\n")
+        namespace = {"function": function}
+        exec(source, namespace)
+        import numba
+        return numba.njit(namespace["hvp_entry"])
+
     def make_fast(self, kernel, traced, layout):
         if layout[0] != layout[1]:
             return None  # v must share x's structure (checked on the slow path)
