@@ -426,11 +426,9 @@ def jit(fun, backend=None):
 
 # --------------------------------------------------------------------------- jvp
 
-class _JvpFun(Transformed):
-    """(primals..., tangents...) -> (outputs..., output tangents...); tangents enter for the
-    float leaves of the arguments in ``argnums`` (all arguments when None)."""
-
-    kind = "jvp"
+class _ArgnumsTransformed(Transformed):
+    """A transformation differentiating the float leaves of the arguments in ``argnums``
+    (all arguments when None)."""
 
     def __init__(self, fun, argnums, backend):
         super().__init__(fun, backend)
@@ -439,6 +437,13 @@ class _JvpFun(Transformed):
     def make_traced(self, args):
         argnums = tuple(range(len(args))) if self.argnums is None else self.argnums
         return _Traced(self.fun, args, argnums)
+
+
+class _JvpFun(_ArgnumsTransformed):
+    """(primals..., tangents...) -> (outputs..., output tangents...); tangents enter for the
+    float leaves of the arguments in ``argnums`` (all arguments when None)."""
+
+    kind = "jvp"
 
     def build(self, traced):
         return jvp_program(traced.trace(), _diff_mask(traced, self.argnums))
@@ -507,19 +512,11 @@ def _cached_transform(fun, cls, backend, *extra):
 
 # --------------------------------------------------------------------------- vjp
 
-class _VjpFun(Transformed):
+class _VjpFun(_ArgnumsTransformed):
     """(primals..., output cotangents...) -> (outputs..., cotangents of the float leaves of
     the arguments in ``argnums`` (all when None)...)."""
 
     kind = "vjp"
-
-    def __init__(self, fun, argnums, backend):
-        super().__init__(fun, backend)
-        self.argnums = argnums
-
-    def make_traced(self, args):
-        argnums = tuple(range(len(args))) if self.argnums is None else self.argnums
-        return _Traced(self.fun, args, argnums)
 
     def build(self, traced):
         return vjp_program(traced.trace(), _diff_mask(traced, self.argnums))

@@ -72,20 +72,16 @@ def _jacobian(fun, argnums, backend, mode):
         out_avals = [a.aval for a in program.outputs[:n_out]]
         in_shapes = [s for s, _ in diff_leaves]
         out_shapes = [a.shape for a in out_avals]
+        def sweeps(seed_specs):
+            """One JVP (or VJP) per unit seed vector; the derivative outputs of each."""
+            n = sum(int(np.prod(shape, dtype=np.int64)) for shape, _ in seed_specs)
+            return [transformed.call_flat(traced, entry, values + _basis(seed_specs, k))[n_out:]
+                    for k in range(n)]
+
         if mode == "fwd":
-            n_in = sum(int(np.prod(s, dtype=np.int64)) for s in in_shapes)
-            columns = []
-            for k in range(n_in):
-                outs = transformed.call_flat(traced, entry, values + _basis(diff_leaves, k))
-                columns.append(outs[n_out:])
-            blocks = _assemble(columns, out_shapes, in_shapes, axis_last=True)
+            blocks = _assemble(sweeps(diff_leaves), out_shapes, in_shapes, axis_last=True)
         else:
-            out_specs = [(a.shape, a.dtype) for a in out_avals]
-            n_rows = sum(int(np.prod(s, dtype=np.int64)) for s in out_shapes)
-            rows = []
-            for k in range(n_rows):
-                outs = transformed.call_flat(traced, entry, values + _basis(out_specs, k))
-                rows.append(outs[n_out:])
+            rows = sweeps([(a.shape, a.dtype) for a in out_avals])
             # rows[k][i]: d(flat output k)/d(input leaf i): transpose the roles
             blocks_t = _assemble(rows, in_shapes, out_shapes, axis_last=True)
             blocks = []

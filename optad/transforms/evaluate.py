@@ -21,13 +21,17 @@ def eval_program(program, args, consts=None):
         return atom.value if isinstance(atom, Lit) else env[atom.id]
 
     for eqn in program.eqns:
-        previous = set_where(eqn.where or None)
-        try:
-            outs = bind(eqn.primitive, *map(read, eqn.inputs), **eqn.params)
-        finally:
-            set_where(previous)
-        if not eqn.primitive.multiple_results:
-            outs = (outs,)
-        for var, value in zip(eqn.outputs, outs):
+        for var, value in zip(eqn.outputs, rebind(eqn, map(read, eqn.inputs))):
             env[var.id] = value
     return [read(atom) for atom in program.outputs]
+
+
+def rebind(eqn, args):
+    """Apply ``eqn``'s primitive to new arguments, keeping its source note; a tuple of
+    outputs."""
+    previous = set_where(eqn.where or None)
+    try:
+        outs = bind(eqn.primitive, *args, **eqn.params)
+    finally:
+        set_where(previous)
+    return outs if eqn.primitive.multiple_results else (outs,)

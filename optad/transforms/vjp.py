@@ -8,7 +8,8 @@ from ..ir.program import Lit
 from ..primitives.elementwise import add
 from ..primitives.registry import vjp_rules
 from ..primitives.shape import zeros_like
-from ..trace.tracer import Trace, bind, set_where
+from ..trace.tracer import Trace, set_where
+from .evaluate import rebind
 
 
 def vjp_traceable(program, primals, wrt, cotangents, consts=None):
@@ -29,13 +30,7 @@ def vjp_traceable(program, primals, wrt, cotangents, consts=None):
 
     active_eqns = []
     for eqn in program.eqns:
-        previous = set_where(eqn.where or None)
-        try:
-            outs = bind(eqn.primitive, *map(read, eqn.inputs), **eqn.params)
-        finally:
-            set_where(previous)
-        outs_tuple = outs if eqn.primitive.multiple_results else (outs,)
-        for var, value in zip(eqn.outputs, outs_tuple):
+        for var, value in zip(eqn.outputs, rebind(eqn, map(read, eqn.inputs))):
             env[var.id] = value
         if any(not isinstance(a, Lit) and a.id in active for a in eqn.inputs):
             active.update(v.id for v in eqn.outputs)
