@@ -13,10 +13,16 @@ When ||g|| <= gtol, a short Lanczos run checks for negative curvature: at a sadd
 steps along the negative-curvature direction and continues; if that fails it reports
 ``success=False`` with status SADDLE. A failed line search returns the best point found, never a
 worse one. Errors in the problem (NaN/inf) end the run with ``success=False``.
+
+When the objective offers a Numba-compiled Hessian-vector product (``numba_hessp``: optad's own
+hvp kernel on a single-array x, or a user ``hessp`` that is an ``@numba.njit`` function), the
+inner CG runs as one compiled call (``compiled_cg.truncated_cg``, the same algorithm as
+``_truncated_cg`` below); otherwise the Python loop calls ``hessp`` once per CG iteration.
 """
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -61,6 +67,38 @@ def _truncated_cg(hessp, x, g, gnorm, maxiter):
         d = -r + (rr_new / rr) * d
         rr = rr_new
     return z, maxiter, False
+
+
+def _compiled_cg_solver(objective):
+    """``solve(x, g, gnorm, maxiter) -> (p, cg_iterations, negative_curvature)`` running the
+    compiled CG on the objective's compiled Hessian-vector product, counting nhev; or None when
+    there is no compiled product. A product that Numba cannot compile for these arguments (a
+    user's njit ``hessp`` of another signature) warns and falls back to the Python loop."""
+    kernel_for = getattr(objective, "numba_hessp", None)
+    kernel = kernel_for() if kernel_for is not None else None
+    if kernel is None:
+        return None
+    from numba.core.errors import NumbaError
+
+    from .compiled_cg import truncated_cg
+    shape = tuple(objective.rav.shapes[0])
+    args = objective.args
+    state = {"python": False}
+
+    def solve(x, g, gnorm, maxiter):
+        if not state["python"]:
+            try:
+                p, iters, negative, finite = truncated_cg(kernel, x, g, float(gnorm),
+                                                          int(maxiter), shape, args)
+            except NumbaError as exc:
+                warnings.warn(f"newton-cg: the compiled inner CG could not be built ({exc}); "
+                              "using the Python loop", RuntimeWarning, stacklevel=4)
+                state["python"] = True
+            else:
+                objective.nhev += int(iters)
+                return (p if finite else None), int(iters), bool(negative)
+        return _truncated_cg(objective.hessp, x, g, gnorm, maxiter)
+    return solve
 
 
 def _lanczos_min(hessp, x, n, steps, seed=0):
@@ -119,9 +157,11 @@ def _precision_limited_step(fun_and_grad, x, p, f, gnorm):
 
 
 def _minimize_newton_cg(fun_and_grad, hessp, x0, callback, *, maxiter=None, gtol=1e-6,
-                        xtol=1e-12, cg_maxiter=None, disp=False, **unknown):
+                        xtol=1e-12, cg_maxiter=None, disp=False, compiled_cg=True, **unknown):
     """Newton-CG options: maxiter (default 200 n), gtol (2-norm of the gradient; 0 disables),
-    xtol (relative step, 0 disables), cg_maxiter (default 20 n), disp."""
+    xtol (relative step, 0 disables), cg_maxiter (default 20 n), disp, compiled_cg (default
+    True: run the inner CG compiled when a compiled Hessian-vector product is available; False
+    forces the Python loop)."""
     warn_unknown("newton-cg", unknown)
     n = x0.size
     maxiter = positive_int("maxiter", maxiter, allow_none=True) or 200 * n
@@ -129,6 +169,10 @@ def _minimize_newton_cg(fun_and_grad, hessp, x0, callback, *, maxiter=None, gtol
     xtol = positive("xtol", xtol, allow_zero=True)
     cg_maxiter = positive_int("cg_maxiter", cg_maxiter, allow_none=True) or 20 * n
     run = Run(fun_and_grad, callback, "newton-cg", disp)
+    inner_cg = _compiled_cg_solver(fun_and_grad) if compiled_cg else None
+    if inner_cg is None:
+        def inner_cg(x, g, gnorm, maxiter):
+            return _truncated_cg(hessp, x, g, gnorm, maxiter)
 
     x = np.array(x0, dtype=x0.dtype)
     f, g = fun_and_grad(x)
@@ -155,7 +199,7 @@ def _minimize_newton_cg(fun_and_grad, hessp, x0, callback, *, maxiter=None, gtol
             continue
         if k >= maxiter:
             return run.result(x, f, g, k, st.MAXITER, f"Gradient norm {gnorm:.3g}.")
-        p, cg_iters, negative = _truncated_cg(hessp, x, g, gnorm, cg_maxiter)
+        p, cg_iters, negative = inner_cg(x, g, gnorm, cg_maxiter)
         if p is None:
             return run.result(x, f, g, k, st.NONFINITE, "(in a Hessian-vector product)")
         steepest = not float(g @ p) < 0

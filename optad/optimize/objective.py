@@ -9,11 +9,13 @@
 
 It also keeps the pytree structure of x0 (``unravel``) and, when the problem comes with a
 Numba-compiled function, exposes it for the compiled loops (``numba_value_and_grad``,
-``numba_value``).
+``numba_value``, ``numba_hessp``). Compiled callers count their own evaluations on the objective
+(``nfev``/``njev``/``nhev``).
 """
 from __future__ import annotations
 
 import warnings
+import weakref
 
 import numpy as np
 
@@ -28,6 +30,27 @@ def _is_numba_dispatcher(obj):
     except Exception:  # pragma: no cover
         return False
     return isinstance(obj, CPUDispatcher)
+
+
+# transform object -> {argument signature: njit kernel}. ``numba_kernel`` builds a new njit
+# wrapper on every call; reusing it keeps the compiled loops that take it as an argument (typed
+# per dispatcher) from being recompiled on every minimize call with the same problem.
+_KERNELS = weakref.WeakKeyDictionary()
+
+
+def _signature(arrays):
+    return tuple((a.shape, a.dtype.str) for a in arrays)
+
+
+def _cached_kernel(transform, build, arrays):
+    try:
+        per_transform = _KERNELS.setdefault(transform, {})
+    except TypeError:  # pragma: no cover - transform not weak-referenceable
+        return build()
+    key = _signature(arrays)
+    if key not in per_transform:
+        per_transform[key] = build()
+    return per_transform[key]
 
 
 def _optad_transform(name):
@@ -219,3 +242,30 @@ class Objective:
             except Exception:  # noqa: BLE001 - any tracing failure means "no kernel"
                 return None
         return None
+
+    def numba_hessp(self):
+        """A Numba-compiled ``(x, v, *args) -> H(x) v`` on x of x0's (single array) shape, or None.
+
+        The user's ``hessp`` when it is a Numba dispatcher; otherwise optad's ``hvp`` kernel when
+        optad provides the derivatives (``jac`` not given) and the backend can compile the whole
+        product; None for pytree x0, non-array args, a finite-difference Hessian, or when optad
+        has no single compiled kernel for the problem (then the Python path is used)."""
+        if not self.rav.single_array:
+            return None
+        if self._user_hessp is not None:
+            return self._user_hessp if _is_numba_dispatcher(self._user_hessp) else None
+        if self.jac is not None or self.backend != "numba":
+            return None
+        if self._hvp is None:
+            self._hvp = self._build("hvp")
+        kernel_for = getattr(self._hvp, "numba_kernel", None)
+        if kernel_for is None:
+            return None
+        x = self.rav.unravel(self.x0)
+        if not all(isinstance(a, np.ndarray) for a in self.args):
+            return None
+        try:
+            return _cached_kernel(self._hvp, lambda: kernel_for(x, np.zeros_like(x), *self.args),
+                                  (x,) + self.args)
+        except Exception:  # noqa: BLE001 - any failure to build means "no kernel"
+            return None
