@@ -39,6 +39,19 @@ def _float_from_bits(typingctx, bits):
     return types.float64(types.int64), codegen
 
 
+@intrinsic
+def fma(typingctx, a, b, c):
+    """a * b + c with one rounding (``llvm.fma.f64``: one vectorisable instruction on CPUs with
+    FMA; exact, not a fastmath contraction, so results do not depend on the compiler's mood)."""
+    if not (a == b == c == types.float64):
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.fma(*args)
+
+    return types.float64(types.float64, types.float64, types.float64), codegen
+
+
 @njit(**_JIT)
 def pow2(k):
     """2.0 ** k for an integer-valued float k in [-1022, 1023]."""
@@ -48,17 +61,17 @@ def pow2(k):
 @njit(**_JIT)
 def _expm1_reduced(r):
     """exp(r) - 1 for |r| <= ln(2)/2: Taylor polynomial of degree 13 in Horner form."""
-    q = (1.0 / 479001600.0) + r * (1.0 / 6227020800.0)
-    q = (1.0 / 39916800.0) + r * q
-    q = (1.0 / 3628800.0) + r * q
-    q = (1.0 / 362880.0) + r * q
-    q = (1.0 / 40320.0) + r * q
-    q = (1.0 / 5040.0) + r * q
-    q = (1.0 / 720.0) + r * q
-    q = (1.0 / 120.0) + r * q
-    q = (1.0 / 24.0) + r * q
-    q = (1.0 / 6.0) + r * q
-    q = 0.5 + r * q
+    q = fma(r, 1.0 / 6227020800.0, 1.0 / 479001600.0)
+    q = fma(r, q, 1.0 / 39916800.0)
+    q = fma(r, q, 1.0 / 3628800.0)
+    q = fma(r, q, 1.0 / 362880.0)
+    q = fma(r, q, 1.0 / 40320.0)
+    q = fma(r, q, 1.0 / 5040.0)
+    q = fma(r, q, 1.0 / 720.0)
+    q = fma(r, q, 1.0 / 120.0)
+    q = fma(r, q, 1.0 / 24.0)
+    q = fma(r, q, 1.0 / 6.0)
+    q = fma(r, q, 0.5)
     return r + (r * r) * q
 
 
