@@ -180,6 +180,51 @@ def test_slice_pad_concatenate():
     check(lambda x: f(x)[:1], [x], wrt=[True])
 
 
+def test_sum_of_pads_of_disjoint_slices_is_one_buffer():
+    """The gradient of a loss on slices of one vector: pads of disjoint regions summed into one
+    array (pad_sum), overlapping pads keep NumPy's additions; values equal the NumPy backend."""
+    x = RNG.standard_normal(11)
+
+    def f(x):
+        a = sh.slice_array(x, (0,), (1,), (6,))
+        b = sh.slice_array(x, (6,), (1,), (3,))
+        c = sh.slice_array(x, (9,), (1,), (2,))
+        d = sh.slice_array(x, (2,), (2,), (4,))          # overlaps a and b
+        return [ew.add(ew.add(rd.reduce_sum(ew.mul(a, a), (0,)), rd.reduce_sum(ew.sin(b), (0,))),
+                       ew.add(rd.reduce_sum(ew.exp(c), (0,)), rd.reduce_sum(ew.mul(d, d), (0,))))]
+
+    def disjoint(x):
+        return [sh.pad(sh.slice_array(x, (0,), (1,), (6,)), (0,), (1,), (11,)),
+                ew.add(ew.add(sh.pad(ew.sin(sh.slice_array(x, (0,), (1,), (4,))), (7,), (1,), (11,)),
+                              sh.pad(sh.slice_array(x, (4,), (1,), (3,)), (0,), (2,), (11,))),
+                       sh.pad(ew.neg(sh.slice_array(x, (7,), (1,), (1,))), (6,), (1,), (11,)))]
+
+    check(f, [x], wrt=[True])
+    program = check(disjoint, [x])
+    source = numba_backend.program_source(program)
+    assert source.count("np.zeros((11,)") == 2 and "# pad_sum" in source
+    overlapping = make_program_flat(
+        lambda x: [ew.add(sh.pad(x, (0,), (1,), (12,)), sh.pad(x, (1,), (1,), (12,)))],
+        [aval(x)])
+    run_both(overlapping, [x])
+    assert "pad_sum" not in numba_backend.program_source(overlapping)
+
+
+def test_outer_product_joins_the_loop_nest():
+    u = RNG.standard_normal((5, 1))
+    v = RNG.standard_normal((1, 7))
+    h = RNG.standard_normal((5, 7))
+
+    def f(u, v, h):
+        w = la.matmul(u, v)
+        return [rd.reduce_sum(ew.mul(w, ew.sub(1.0, ew.mul(h, h))), (0, 1)), w,
+                la.matmul(sh.transpose(v, (1, 0)), sh.transpose(ew.tanh(u), (1, 0)))]
+
+    program = check(f, [u, v, h])
+    assert "rt.matmul" not in numba_backend.program_source(program)
+    check(lambda u, v, h: f(u, v, h)[:1], [u, v, h], wrt=[True, True, False])
+
+
 def test_gather_scatter_add_cumsum():
     x = RNG.standard_normal((4, 5))
     idx = np.array([[0, 3], [3, -1]])

@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...ir.program import Lit, Var, format_program
+from ...ir.program import Eqn, Lit, Var, format_program
+from ...primitives import elementwise as ew
+from ...primitives import shape as sh
 from . import naming
-from .fusion import (SHAPE_OPS, UNIT, LoopGroup, group_equations, is_lowerable, sink_shape_ops,
-                     view_vars)
-from .lowering import ARRAY, REDUCTIONS, SCALAR, dtype_name, literal
+from .fusion import (SHAPE_OPS, UNIT, LoopGroup, group_equations, is_lowerable, is_outer_product,
+                     sink_shape_ops, view_vars)
+from .lowering import ARRAY, REDUCTIONS, SCALAR, dtype_name, literal, pad_sum_p
 
 INDENT = "    "
 
@@ -63,6 +65,15 @@ def comment(eqn, note=""):
     where = " ".join((eqn.where or "").split())
     text = f"# {eqn.primitive.name}{note}"
     return text + (f"  <- {where}" if where else "")
+
+
+def scalar_template(eqn):
+    """The template of one element of ``eqn`` in a loop nest, or None."""
+    if eqn.primitive in SCALAR:
+        return SCALAR[eqn.primitive]
+    if is_outer_product(eqn):
+        return lambda eqn, x, y: f"({x} * {y})"
+    return None
 
 
 def shape_text(shape):
@@ -180,7 +191,7 @@ class NestWriter:
             if not self.on_stack(value.block):
                 args = [self.read(o) for o in value.operands]
                 self.emit(comment(value.eqn, " (recomputed)"))
-                self.emit(f"{value.name} = {SCALAR[value.eqn.primitive](value.eqn, *args)}")
+                self.emit(f"{value.name} = {scalar_template(value.eqn)(value.eqn, *args)}")
                 value.block = self.stack[-1]
             return value.name
         if value.array or not self.on_stack(value.block) or (
@@ -214,12 +225,13 @@ class NestWriter:
         out_labels = self.group.labels[out.id]
         domain = self.group.domain[k]
         ops = self.operands(k, eqn)
-        if p in SCALAR:
+        template = scalar_template(eqn)
+        if template is not None:
             self.place(self.depth(domain), ops)
             args = [self.read(op) for op in ops]
             name = self.register_name(out)
             self.emit(comment(eqn))
-            self.emit(f"{name} = {SCALAR[p](eqn, *args)}")
+            self.emit(f"{name} = {template(eqn, *args)}")
             self.values[out.id] = Reg(name, eqn, ops, self.stack[-1])
         elif p in REDUCTIONS:
             if not self.is_prefix(domain):
@@ -285,9 +297,65 @@ def _stored_vars(items, needed_after):
     return stored
 
 
+def _pad_region(starts, steps, sizes):
+    return tuple(slice(start, start + step * size if start + step * size >= 0 else None, step)
+                 for start, step, size in zip(starts, steps, sizes))
+
+
+def merge_pad_sums(eqns, needed_after):
+    """``add(pad(x), pad(y))`` (and sums of more pads) over disjoint regions -> one ``pad_sum``
+    writing each operand into one buffer: a gradient assembled from the gradients of slices of
+    one input (w[:k], w[k:]) is then one array, not a zero array per slice plus additions."""
+    uses = {}
+    for eqn in eqns:
+        for a in eqn.inputs:
+            if isinstance(a, Var):
+                uses[a.id] = uses.get(a.id, 0) + 1
+    producer = {eqn.outputs[0].id: eqn for eqn in eqns if len(eqn.outputs) == 1}
+
+    def pads(atom, shape, dtype):
+        """The pad equations summed into ``atom`` and the equations that would go, or None."""
+        if not isinstance(atom, Var) or atom.shape != shape or atom.dtype != dtype or \
+                uses.get(atom.id) != 1 or atom.id in needed_after or atom.id not in producer:
+            return None
+        eqn = producer[atom.id]
+        if eqn.primitive is sh.pad_p:
+            return [eqn], [eqn]
+        if eqn.primitive is ew.add_p:
+            left, right = (pads(a, shape, dtype) for a in eqn.inputs)
+            if left and right:
+                return left[0] + right[0], left[1] + right[1] + [eqn]
+        return None
+
+    replaced, removed = {}, set()
+    for eqn in eqns:
+        out = eqn.outputs[0] if len(eqn.outputs) == 1 else None
+        if eqn.primitive is not ew.add_p or not out.shape:
+            continue
+        found = [pads(a, out.shape, out.dtype) for a in eqn.inputs]
+        if not all(found) or int(np.prod(out.shape)) > 1 << 22:
+            continue
+        pad_eqns = found[0][0] + found[1][0]
+        cover = np.zeros(out.shape, np.int8)
+        for p in pad_eqns:
+            cover[_pad_region(p.params["starts"], p.params["steps"], p.inputs[0].shape)] += 1
+        if cover.max() > 1:
+            continue   # overlapping regions: keep NumPy's order of additions
+        replaced[id(eqn)] = Eqn(pad_sum_p, tuple(p.inputs[0] for p in pad_eqns),
+                                {"pads": tuple((p.params["starts"], p.params["steps"])
+                                               for p in pad_eqns), "shape": out.shape},
+                                (out,), eqn.where)
+        for e in found[0][1] + found[1][1]:
+            removed.add(id(e))
+            replaced.pop(id(e), None)   # an inner sum of pads, now part of this one
+    if not replaced:
+        return eqns
+    return [replaced.get(id(e), e) for e in eqns if id(e) not in removed or id(e) in replaced]
+
+
 def lower_segment(eqns, names, needed_after):
     """Body lines of one segment function (without the return)."""
-    eqns = sink_shape_ops(eqns)
+    eqns = sink_shape_ops(merge_pad_sums(eqns, needed_after))
     views = view_vars(eqns, needed_after)
     items = group_equations(eqns, views)
     while True:

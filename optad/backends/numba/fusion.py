@@ -15,8 +15,19 @@ A reshape or transpose of a stored array is a view, so it is also a boundary, co
 from __future__ import annotations
 
 from ...ir.program import Lit, Var
+from ...primitives import linalg as la
 from ...primitives import shape as sh
 from .lowering import ARRAY, REDUCTIONS, SCALAR
+
+
+def is_outer_product(eqn) -> bool:
+    """A matrix product (m, 1) @ (1, n) of floats: elementwise a[i, 0] * b[0, j], so it joins a
+    loop nest (exactly what BLAS computes, without the call)."""
+    if eqn.primitive is not la.matmul_p:
+        return False
+    a, b = eqn.inputs
+    return (len(a.shape) == 2 and len(b.shape) == 2 and a.shape[1] == 1 and b.shape[0] == 1
+            and a.dtype == b.dtype and a.dtype.kind == "f")
 
 UNIT = -1  # the label of an axis of length 1 (index 0, no loop)
 
@@ -89,6 +100,14 @@ class LoopGroup:
                         self._union(x, y)
             access = [None if isinstance(a, Lit) or internal(a) else
                       (out_labels if a.shape else ()) for a in ins]
+            domain = out_labels
+        elif is_outer_product(eqn):
+            a, b = ins
+            fresh = self._fresh(out.shape)
+            out_labels = (self.labels[a.id][0] if internal(a) else fresh[0],
+                          self.labels[b.id][1] if internal(b) else fresh[1])
+            access = [None if internal(a) else (out_labels[0], UNIT),
+                      None if internal(b) else (UNIT, out_labels[1])]
             domain = out_labels
         elif p is sh.broadcast_p and not (isinstance(ins[0], Lit) and out.id in self.views):
             x, shape = ins[0], eqn.params["shape"]
@@ -170,7 +189,8 @@ class LoopGroup:
 
 def is_fusible(eqn) -> bool:
     return eqn.primitive in SCALAR or eqn.primitive in REDUCTIONS or \
-        eqn.primitive is sh.broadcast_p or eqn.primitive in (sh.reshape_p, sh.transpose_p)
+        eqn.primitive is sh.broadcast_p or eqn.primitive in (sh.reshape_p, sh.transpose_p) or \
+        is_outer_product(eqn)
 
 
 def is_lowerable(eqn) -> bool:

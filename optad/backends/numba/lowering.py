@@ -16,6 +16,13 @@ from ...primitives import elementwise as ew
 from ...primitives import linalg as la
 from ...primitives import reductions as red
 from ...primitives import shape as sh
+from ...primitives.registry import Primitive
+
+# Backend-private primitive (never traced, never differentiated): the sum of pads of disjoint
+# regions into one array, ``out = pad(x0) + pad(x1) + ...``, written in place into one buffer
+# instead of one zero array per pad plus additions.  params: ``pads``, one (starts, steps) per
+# input, ``shape``.  Made by codegen.merge_pad_sums.
+pad_sum_p = Primitive("pad_sum", "numba backend")
 
 
 def dtype_name(dtype) -> str:
@@ -155,6 +162,15 @@ def _pad(eqn, ins, outs):
             f"{outs[0]}[{_np_slices(p['starts'], p['steps'], eqn.inputs[0].shape)}] = {ins[0]}")
 
 
+def _pad_sum(eqn, ins, outs):
+    out = eqn.outputs[0]
+    # 0.0 + x, as the NumPy backend computes it (so even the sign of a zero agrees)
+    lines = [f"{outs[0]} = np.zeros({_shape_text(out.shape)}, {dtype_name(out.dtype)})"]
+    for (starts, steps), atom, name in zip(eqn.params["pads"], eqn.inputs, ins):
+        lines.append(f"{outs[0]}[{_np_slices(starts, steps, atom.shape)}] += {name}")
+    return "\n".join(lines)
+
+
 def _split(shape, axis, count=1):
     pre = int(np.prod(shape[:axis], dtype=np.int64))
     post = int(np.prod(shape[axis + count:], dtype=np.int64))
@@ -219,6 +235,7 @@ ARRAY = {
                                           f"np.linalg.svd({ins[0]}, full_matrices=False)[1]"),
     sh.slice_p: _slice,
     sh.pad_p: _pad,
+    pad_sum_p: _pad_sum,
     sh.gather_p: _gather,
     sh.scatter_add_p: _scatter_add,
     sh.concatenate_p: _concatenate,
