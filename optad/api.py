@@ -19,7 +19,8 @@ from .ir.program import ShapedArray
 from .primitives.control import call_checkpointed
 from .trace import numpy_dispatch  # noqa: F401  (installs the Tracer methods)
 from .trace.tracer import Trace, Tracer
-from .transforms import eval_program, grad_program, jvp_program, simplify, vjp_program
+from .transforms import (eval_program, grad_program, jvp_program, partial_eval, simplify,
+                         vjp_program)
 from .transforms.select import select_outputs
 
 DEFAULT_BACKEND = os.environ.get("OPTAD_BACKEND", "numba")
@@ -567,6 +568,10 @@ class Hvp(Transformed):
 
     kind = "hvp"
 
+    def __init__(self, fun, backend):
+        super().__init__(fun, backend)
+        self._linear: dict = {}
+
     def make_traced(self, args):
         if len(args) < 2:
             raise TypeError("hvp(fun)(x, v, *args) needs at least x and v")
@@ -591,6 +596,74 @@ class Hvp(Transformed):
 
     def __call__(self, *args):
         return self._call_fast_or_slow(args, lambda a: self._call_slow(*a))
+
+    # -- linearised at a fixed x: the part of the program that does not depend on v runs once
+    def _linearized(self, x, args):
+        traced, entry = self._entry((x, x) + tuple(args))
+        cached = self._linear.get(traced.key)
+        if cached is None:
+            program = entry[0]
+            n_v = len(program.outputs)
+            n_known = len(program.inputs) - n_v
+            known, unknown, _ = partial_eval(program, [True] * n_known + [False] * n_v, [],
+                                             range(n_v))
+            backend = get_backend(self.backend)
+            cached = (traced, known, unknown, backend.compile_program(known),
+                      backend.compile_program(unknown))
+            self._linear[traced.key] = cached
+        return cached
+
+    def at(self, x, *args):
+        """``v -> H(x) v`` at a fixed ``x``: the work that does not depend on v (the forward
+        sweep, activations and their derivatives, ...) is done once here, and each product
+        runs only the part linear in v -- what an inner conjugate-gradient loop wants."""
+        traced, known, unknown, known_kernel, unknown_kernel = self._linearized(x, args)
+        x_leaves, x_tree = tree.flatten(x)
+        values = _traced_values(traced, tree.flatten((x,) + tuple(args))[0])
+        residuals = known_kernel(*values)
+        dtypes = [np.asarray(_as_leaf_value(p)).dtype for p in x_leaves]
+
+        def hvp_at_x(v):
+            v_leaves, v_tree = tree.flatten(v)
+            if v_tree != x_tree:
+                raise TypeError("hvp(...).at(x)(v): v must have the same structure as x")
+            outs = unknown_kernel(*residuals, *[np.asarray(t, dtype=d)
+                                                for t, d in zip(v_leaves, dtypes)])
+            return tree.unflatten(x_tree, [_scalarize(o) for o in outs])
+        return hvp_at_x
+
+    def numba_linearized(self, x, v, *args):
+        """Compiled pieces of ``at`` for loops that stay inside Numba, or None:
+        ``prepare(x, *args) -> residuals`` (a tuple) and ``apply(x, v, *residuals) -> H(x) v``
+        (x unused there; the signature matches a plain HVP kernel's, with the residuals in
+        place of the extra arguments)."""
+        if self.backend != "numba" or not all(isinstance(a, np.ndarray) for a in (x, v, *args)):
+            return None
+        traced, known, unknown, known_kernel, unknown_kernel = self._linearized(x, args)
+        if any(s[0] == "s" for s in traced.specs):
+            return None
+        key = ("numba", traced.key)
+        if key not in self._linear:
+            self._linear[key] = self._numba_linearized(known, unknown, known_kernel,
+                                                       unknown_kernel)
+        return self._linear[key]
+
+    @staticmethod
+    def _numba_linearized(known, unknown, known_kernel, unknown_kernel):
+        prepare = getattr(known_kernel, "entry", None)
+        apply = getattr(unknown_kernel, "entry", None)
+        if prepare is None or apply is None or getattr(unknown_kernel, "constants", ()):
+            return None
+        if getattr(known_kernel, "constants", ()):
+            prepare = _bind_constants(prepare, tuple(known_kernel.constants),
+                                      len(known.inputs))
+        names = [f"r{k}" for k in range(len(unknown.inputs) - 1)]
+        source = (f"def apply_linearized(x, v{''.join(', ' + n for n in names)}):\n"
+                  f"    return function({''.join(n + ', ' for n in names)}v)[0]\n")
+        namespace = {"function": apply}
+        exec(source, namespace)
+        import numba
+        return prepare, numba.njit(namespace["apply_linearized"])
 
     def numba_kernel(self, x, v, *args):
         """An ``@njit`` function ``(x, v, *args) -> H(x) v`` for a single array ``x`` and array

@@ -18,6 +18,8 @@ When the objective offers a Numba-compiled Hessian-vector product (``numba_hessp
 hvp kernel on a single-array x, or a user ``hessp`` that is an ``@numba.njit`` function), the
 inner CG runs as one compiled call (``compiled_cg.truncated_cg``, the same algorithm as
 ``_truncated_cg`` below); otherwise the Python loop calls ``hessp`` once per CG iteration.
+With optad's own derivatives the product is linearised at each outer iterate
+(``numba_hessp_linearized``): what does not depend on v runs once, before the CG loop.
 """
 from __future__ import annotations
 
@@ -74,8 +76,15 @@ def _compiled_cg_solver(objective):
     compiled CG on the objective's compiled Hessian-vector product, counting nhev; or None when
     there is no compiled product. A product that Numba cannot compile for these arguments (a
     user's njit ``hessp`` of another signature) warns and falls back to the Python loop."""
-    kernel_for = getattr(objective, "numba_hessp", None)
-    kernel = kernel_for() if kernel_for is not None else None
+    linearized_for = getattr(objective, "numba_hessp_linearized", None)
+    linearized = linearized_for() if linearized_for is not None else None
+    if linearized is not None:
+        # the part of the product that does not depend on v runs once per outer iteration
+        prepare, kernel = linearized
+    else:
+        prepare = None
+        kernel_for = getattr(objective, "numba_hessp", None)
+        kernel = kernel_for() if kernel_for is not None else None
     if kernel is None:
         return None
     from numba.core.errors import NumbaError
@@ -88,8 +97,9 @@ def _compiled_cg_solver(objective):
     def solve(x, g, gnorm, maxiter):
         if not state["python"]:
             try:
+                extra = args if prepare is None else prepare(x.reshape(shape), *args)
                 p, iters, negative, finite = truncated_cg(kernel, x, g, float(gnorm),
-                                                          int(maxiter), shape, args)
+                                                          int(maxiter), shape, extra)
             except NumbaError as exc:
                 warnings.warn(f"newton-cg: the compiled inner CG could not be built ({exc}); "
                               "using the Python loop", RuntimeWarning, stacklevel=4)

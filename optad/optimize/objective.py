@@ -243,6 +243,27 @@ class Objective:
                 return None
         return None
 
+    def numba_hessp_linearized(self):
+        """Compiled ``(prepare, apply)`` for Hessian-vector products at a fixed x, or None:
+        ``prepare(x, *args)`` computes once what does not depend on v and ``apply(x, v, *res)``
+        each product (optad's ``hvp(...).numba_linearized``).  Same conditions as
+        ``numba_hessp``, and never for a user's ``hessp``."""
+        if not self.rav.single_array or self._user_hessp is not None or self.jac is not None \
+                or self.backend != "numba":
+            return None
+        if not all(isinstance(a, np.ndarray) for a in self.args):
+            return None
+        if self._hvp is None:
+            self._hvp = self._build("hvp")
+        linearized_for = getattr(self._hvp, "numba_linearized", None)
+        if linearized_for is None:
+            return None
+        x = self.rav.unravel(self.x0)
+        try:
+            return linearized_for(x, np.zeros_like(x), *self.args)
+        except Exception:  # noqa: BLE001 - any failure to build means "use another path"
+            return None
+
     def numba_hessp(self):
         """A Numba-compiled ``(x, v, *args) -> H(x) v`` on x of x0's (single array) shape, or None.
 
