@@ -113,9 +113,13 @@ def test_minimize_compiled_cg_on_optad_hvp_matches_python(monkeypatch):
     assert (compiled.nfev, compiled.njev) == (python.nfev, python.njev)
     np.testing.assert_allclose(compiled.x, python.x, atol=1e-10)
     np.testing.assert_array_equal(compiled.history.nhev, python.history.nhev)
-    # pytree x0 and a NumPy backend: no compiled product
-    assert Objective(lambda p: rosen(p[0]) + rosen(p[1]), (x0, x0), need_hess=True) \
-        .numba_hessp() is None
+    # a pytree x0 is differentiated through its flat vector, so it gets a compiled product too,
+    # equal to the Python path's; a NumPy backend gets none
+    tree_objective = Objective(lambda p: rosen(p[0]) + rosen(p[1]), (x0, x0), need_hess=True)
+    kernel = tree_objective.numba_hessp()
+    assert kernel is not None and tree_objective.kernel_shape == (2 * x0.size,)
+    flat, v = np.concatenate([x0, x0 + 0.5]), np.linspace(-1, 1, 2 * x0.size)
+    np.testing.assert_allclose(kernel(flat, v), tree_objective.hessp(flat, v), rtol=1e-12)
     assert Objective(rosen, x0, need_hess=True, backend="numpy").numba_hessp() is None
 
 

@@ -108,7 +108,7 @@ def _python(fun_and_grad, x0, callback, maxiter, gtol, step, momentum, nesterov,
 
 
 def _compiled(objective, kernel, x0, maxiter, gtol, step, momentum, nesterov, disp):
-    shape = objective.rav.shapes[0]
+    shape = objective.kernel_shape
     start = time.perf_counter()
     y, f, g, nit, status, f_hist, g_hist, t_hist, best_x, best_f = gd_fixed_loop(
         kernel, x0.astype(np.float64), tuple(shape), objective.args, float(step),

@@ -90,7 +90,7 @@ def _compiled_cg_solver(objective):
     from numba.core.errors import NumbaError
 
     from .compiled_cg import truncated_cg
-    shape = tuple(objective.rav.shapes[0])
+    shape = objective.kernel_shape
     args = objective.args
     state = {"python": False}
 

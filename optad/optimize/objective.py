@@ -19,7 +19,7 @@ import weakref
 
 import numpy as np
 
-from .pytree import Raveler
+from .pytree import Raveler, unflatten
 
 FD_JAC = {"2-point": "forward", "3-point": "central"}
 
@@ -40,6 +40,19 @@ _KERNELS = weakref.WeakKeyDictionary()
 
 def _signature(arrays):
     return tuple((a.shape, a.dtype.str) for a in arrays)
+
+
+def _flat_function(fun, rav):
+    """fun on a flat parameter vector: the leaves are cut out by slicing and reshaping, which
+    optad traces, so derivatives of the result are derivatives of fun."""
+    bounds = np.concatenate([[0], np.cumsum(rav.sizes)]).tolist()
+    shapes, treedef = list(rav.shapes), rav.treedef
+
+    def flat_fun(w, *args):
+        leaves = [w[a:b].reshape(shape) for a, b, shape in zip(bounds[:-1], bounds[1:], shapes)]
+        return fun(unflatten(treedef, leaves), *args)
+    flat_fun.__name__ = getattr(fun, "__name__", "fun")
+    return flat_fun
 
 
 def _cached_kernel(transform, build, arrays):
@@ -92,6 +105,13 @@ class Objective:
                              f"got {jac!r}")
         if hessp is not None and not callable(hessp):
             raise TypeError(f"hessp must be callable, got {type(hessp).__name__}")
+        # optad's derivatives of a pytree x0 are taken of fun on the flat vector (unravelled by
+        # slicing inside the trace), so the kernels, the compiled loops and the compiled inner
+        # CG all work on one array whatever the structure of x0
+        self._dfun, self._drav = fun, self.rav
+        if not self.rav.single_array and jac is None and hessp is None:
+            self._dfun = _flat_function(fun, self.rav)
+            self._drav = Raveler(np.zeros(self.n, self.rav.dtype))
         if need_grad and jac is None:
             self._vg = self._build("value_and_grad")
         if need_hess and hessp is None and jac is None:
@@ -102,7 +122,7 @@ class Objective:
     def _build(self, name):
         transform = _optad_transform(name)
         try:
-            built = transform(self.fun, backend=self.backend)
+            built = transform(self._dfun, backend=self.backend)
             if name == "value_and_grad":
                 self._checked_call(built)
             return built
@@ -113,15 +133,15 @@ class Objective:
                           f"({exc}); falling back to backend='numpy'", RuntimeWarning,
                           stacklevel=4)
             self.backend = "numpy"
-            built = transform(self.fun, backend="numpy")
+            built = transform(self._dfun, backend="numpy")
             if name == "value_and_grad":
                 self._checked_call(built)
             return built
 
     def _checked_call(self, vg):
         """First call at x0 (counted, cached) so that backend failures show up before the run."""
-        f, g = vg(self.rav.unravel(self.x0.copy()), *self.args)
-        f, g = self._scalar(f), self._flat_grad(g)
+        f, g = vg(self._drav.unravel(self.x0.copy()), *self.args)
+        f, g = self._scalar(f), self._flat_grad(g, self._drav)
         self.nfev += 1
         self.njev += 1
         self._cache = (self.x0.tobytes(), f, g)
@@ -138,9 +158,14 @@ class Objective:
             raise ValueError(f"fun must return a scalar; it returned an array of shape {arr.shape}")
         return float(arr.reshape(()))
 
-    def _flat_grad(self, g):
+    @property
+    def kernel_shape(self):
+        """The shape of x that compiled kernels take (x0's, or flat for a pytree x0)."""
+        return tuple(self._drav.shapes[0])
+
+    def _flat_grad(self, g, rav=None):
         try:
-            flat = self.rav.ravel(g)
+            flat = (rav or self.rav).ravel(g)
         except ValueError as exc:
             raise ValueError(f"the gradient does not match x0: {exc} (x0 has {self.n} entries in "
                              f"shapes {self.rav.shapes})") from None
@@ -188,9 +213,12 @@ class Objective:
                 self._vg = self._build("value_and_grad")
                 if self._cache is not None and self._cache[0] == x.tobytes():
                     return self._cache[1], self._cache[2]
-            f, g = self._vg(xt, *self.args)
+            f, g = self._vg(self._drav.unravel(x), *self.args)
             self.nfev += 1
             self.njev += 1
+            f, g = self._scalar(f), self._flat_grad(g, self._drav)
+            self._cache = (x.tobytes(), f, g)
+            return f, g
         f, g = self._scalar(f), self._flat_grad(g)
         self._cache = (x.tobytes(), f, g)
         return f, g
@@ -205,7 +233,8 @@ class Objective:
             if self._hvp is None:
                 self._hvp = self._build("hvp")
             self.nhev += 1
-            return self._flat_grad(self._hvp(xt, pt, *self.args))
+            drav = self._drav
+            return self._flat_grad(self._hvp(drav.unravel(x), drav.unravel(p), *self.args), drav)
         # finite difference of the user's gradient: counts as gradient evaluations
         pnorm = np.linalg.norm(p)
         if pnorm == 0:
@@ -224,21 +253,21 @@ class Objective:
         if self.rav.single_array and self.jac is True and _is_numba_dispatcher(self.fun):
             return self.fun
         kernel_for = getattr(self._vg, "numba_kernel", None)  # hook for optad's numba backend
-        if self.rav.single_array and kernel_for is not None:
-            return kernel_for(self.rav.unravel(self.x0), *self.args)
+        if self._drav.single_array and kernel_for is not None:
+            return kernel_for(self._drav.unravel(self.x0), *self.args)
         return None
 
     def numba_value(self):
         """A Numba-compiled ``(x, *args) -> f`` on x of x0's (single array) shape, or None."""
         if self.rav.single_array and self.jac is not True and _is_numba_dispatcher(self.fun):
             return self.fun
-        if self.rav.single_array and self.backend == "numba" and \
+        if self._drav.single_array and self.backend == "numba" and \
                 not _is_numba_dispatcher(self.fun):
             # optad's own forward kernel, when fun can be traced; zero-order methods also take
             # black-box functions that cannot, and then run the Python loop
-            forward = _optad_transform("jit")(self.fun, backend="numba")
+            forward = _optad_transform("jit")(self._dfun, backend="numba")
             try:
-                return forward.numba_kernel(self.rav.unravel(self.x0), *self.args)
+                return forward.numba_kernel(self._drav.unravel(self.x0), *self.args)
             except Exception:  # noqa: BLE001 - any tracing failure means "no kernel"
                 return None
         return None
@@ -248,8 +277,8 @@ class Objective:
         ``prepare(x, *args)`` computes once what does not depend on v and ``apply(x, v, *res)``
         each product (optad's ``hvp(...).numba_linearized``).  Same conditions as
         ``numba_hessp``, and never for a user's ``hessp``."""
-        if not self.rav.single_array or self._user_hessp is not None or self.jac is not None \
-                or self.backend != "numba":
+        if not self._drav.single_array or self._user_hessp is not None or \
+                self.jac is not None or self.backend != "numba":
             return None
         if not all(isinstance(a, np.ndarray) for a in self.args):
             return None
@@ -258,7 +287,7 @@ class Objective:
         linearized_for = getattr(self._hvp, "numba_linearized", None)
         if linearized_for is None:
             return None
-        x = self.rav.unravel(self.x0)
+        x = self._drav.unravel(self.x0)
         try:
             return linearized_for(x, np.zeros_like(x), *self.args)
         except Exception:  # noqa: BLE001 - any failure to build means "use another path"
@@ -271,7 +300,7 @@ class Objective:
         optad provides the derivatives (``jac`` not given) and the backend can compile the whole
         product; None for pytree x0, non-array args, a finite-difference Hessian, or when optad
         has no single compiled kernel for the problem (then the Python path is used)."""
-        if not self.rav.single_array:
+        if not self._drav.single_array:
             return None
         if self._user_hessp is not None:
             return self._user_hessp if _is_numba_dispatcher(self._user_hessp) else None
@@ -282,7 +311,7 @@ class Objective:
         kernel_for = getattr(self._hvp, "numba_kernel", None)
         if kernel_for is None:
             return None
-        x = self.rav.unravel(self.x0)
+        x = self._drav.unravel(self.x0)
         if not all(isinstance(a, np.ndarray) for a in self.args):
             return None
         try:

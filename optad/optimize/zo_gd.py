@@ -163,7 +163,7 @@ def _stop_requested(callback, objective, x, f, k):
 def _compiled(objective, kernel, x0, rng, s):
     start = time.perf_counter()
     step = s["step"] if s["step"] is not None else -1.0
-    out = zo_gd_loop(kernel, x0.astype(np.float64), tuple(objective.rav.shapes[0]),
+    out = zo_gd_loop(kernel, x0.astype(np.float64), objective.kernel_shape,
                      objective.args, ESTIMATOR_CODES[s["estimator"]], float(s["eps"]),
                      int(s["m"]), rng, float(step), float(s["c"]), int(s["maxiter"]),
                      int(s["max_nfev"]), float(s["gtol"]), int(s["window"]), C1, MAX_BACKTRACKS)
