@@ -4,6 +4,7 @@ from .jvp import jvp_program, jvp_traceable
 from .vjp import vjp_program, grad_program, vjp_traceable
 from .simplify import simplify
 from .inline import inline_calls
+from .partial_eval import partial_eval
 
 __all__ = ["eval_program", "jvp_program", "jvp_traceable", "vjp_program", "grad_program",
-           "vjp_traceable", "simplify", "inline_calls"]
+           "vjp_traceable", "simplify", "inline_calls", "partial_eval"]

@@ -1,0 +1,47 @@
+"""partial_eval: split a program into the part computable from the known inputs alone and the
+rest.  Linearisation uses it: for a Hessian-vector product at a fixed x, everything that does not
+depend on v (the forward pass, tanh and its derivative, ...) runs once, and each product only runs
+the part linear in v."""
+from __future__ import annotations
+
+from ..ir.program import Lit, Program
+
+
+def partial_eval(program: Program, known_inputs, known_outputs, unknown_outputs):
+    """Split ``program`` by which inputs are known.
+
+    Returns (known_program, unknown_program, n_residuals):
+      known_program:   known inputs -> (outputs[known_outputs]..., residuals...)
+      unknown_program: (residuals..., unknown inputs) -> outputs[unknown_outputs]
+    Residuals are the known values the unknown part reads."""
+    known = {v.id for v, k in zip(program.inputs, known_inputs) if k}
+    known.update(v.id for v in program.constvars)
+    known_eqns, unknown_eqns = [], []
+    for eqn in program.eqns:
+        if all(isinstance(a, Lit) or a.id in known for a in eqn.inputs):
+            known_eqns.append(eqn)
+            known.update(v.id for v in eqn.outputs)
+        else:
+            unknown_eqns.append(eqn)
+
+    residuals, seen = [], set()
+
+    def need(atom):
+        if not isinstance(atom, Lit) and atom.id in known and atom.id not in seen:
+            seen.add(atom.id)
+            residuals.append(atom)
+
+    for eqn in unknown_eqns:
+        for a in eqn.inputs:
+            need(a)
+    for i in unknown_outputs:
+        need(program.outputs[i])
+
+    known_program = Program(
+        tuple(v for v, k in zip(program.inputs, known_inputs) if k), program.constvars,
+        program.constvalues, tuple(known_eqns),
+        tuple(program.outputs[i] for i in known_outputs) + tuple(residuals))
+    unknown_program = Program(
+        tuple(residuals) + tuple(v for v, k in zip(program.inputs, known_inputs) if not k),
+        (), (), tuple(unknown_eqns), tuple(program.outputs[i] for i in unknown_outputs))
+    return known_program, unknown_program, len(residuals)
