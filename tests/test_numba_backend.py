@@ -225,6 +225,24 @@ def test_outer_product_joins_the_loop_nest():
     check(lambda u, v, h: f(u, v, h)[:1], [u, v, h], wrt=[True, True, False])
 
 
+def test_row_times_matrix_joins_the_nest_computing_the_matrix():
+    x = RNG.standard_normal((6, 9))
+    r = RNG.standard_normal((1, 6))
+    m = RNG.standard_normal((9, 4))
+
+    def f(r, x, m):
+        h = ew.tanh(x)
+        fused = la.matmul(sh.reshape(sh.slice_array(r, (0, 0), (1, 1), (1, 6)), (1, 6)), h)
+        not_fused = la.matmul(sh.transpose(ew.sin(fused), (1, 0)), la.matmul(r, x))   # (9, 9)
+        return [ew.add(rd.reduce_sum(ew.mul(fused, fused), (0, 1)),
+                       rd.reduce_sum(ew.mul(not_fused, la.matmul(m, sh.transpose(m, (1, 0)))),
+                                     (0, 1)))]
+
+    program = check(f, [r, x, m], wrt=[True, True, False])
+    source = numba_backend.program_source(program)
+    assert "+= (" in source and "rt.matmul" in source
+
+
 def test_gather_scatter_add_cumsum():
     x = RNG.standard_normal((4, 5))
     idx = np.array([[0, 3], [3, -1]])

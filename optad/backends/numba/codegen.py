@@ -18,10 +18,11 @@ import numpy as np
 
 from ...ir.program import Eqn, Lit, Var, format_program
 from ...primitives import elementwise as ew
+from ...primitives import reductions as red
 from ...primitives import shape as sh
 from . import naming
 from .fusion import (SHAPE_OPS, UNIT, LoopGroup, group_equations, is_lowerable, is_outer_product,
-                     sink_shape_ops, view_vars)
+                     is_row_times_matrix, sink_shape_ops, view_vars)
 from .lowering import ARRAY, REDUCTIONS, SCALAR, dtype_name, literal, pad_sum_p
 
 INDENT = "    "
@@ -233,14 +234,20 @@ class NestWriter:
             self.emit(comment(eqn))
             self.emit(f"{name} = {template(eqn, *args)}")
             self.values[out.id] = Reg(name, eqn, ops, self.stack[-1])
-        elif p in REDUCTIONS:
+        elif p in REDUCTIONS or is_row_times_matrix(eqn):
             if not self.is_prefix(domain):
                 raise FusionFailure(k)
-            init, update = REDUCTIONS[p]
+            init, update = REDUCTIONS[p] if p in REDUCTIONS else REDUCTIONS[red.sum_p]
+
+            def element():   # the summand: the operand, or a[0, k] * b[k, j] for a product
+                if p in REDUCTIONS:
+                    return self.read(ops[0])
+                return f"({self.read(ops[0])} * {self.read(ops[1])})"
+
             d, m = self.depth(domain), self.depth(out_labels)
             if self.is_prefix(out_labels):
                 self.place(d, ops)
-                value = self.read(ops[0])
+                value = element()
                 name = self.register_name(out)
                 self.stack[m].items.insert(0, f"{name} = {init(out.dtype)}")
                 self.emit(comment(eqn))
@@ -252,7 +259,7 @@ class NestWriter:
                 self.prelude.append(f"{name} = np.full({shape_text(out.shape)}, {init(out.dtype)}, "
                                     f"{dtype_name(out.dtype)})")
                 self.place(d, ops)
-                value = self.read(ops[0])
+                value = element()
                 self.emit(comment(eqn))
                 self.emit(update(f"{name}[{self.index(out_labels)}]", value))
                 self.values[out.id] = Accumulator(name, None, None, m, array=True)

@@ -109,6 +109,16 @@ class LoopGroup:
             access = [None if internal(a) else (out_labels[0], UNIT),
                       None if internal(b) else (UNIT, out_labels[1])]
             domain = out_labels
+        elif is_row_times_matrix(eqn) and internal(ins[1]):
+            a, b = ins
+            b_labels = self.labels[b.id]
+            if internal(a):
+                if self.labels[a.id][1] == UNIT or b_labels[0] == UNIT:
+                    return False
+                self._union(self.labels[a.id][1], b_labels[0])
+            access = [None if internal(a) else (UNIT, b_labels[0]), None]
+            out_labels = (UNIT, b_labels[1])
+            domain = b_labels
         elif p is sh.broadcast_p and not (isinstance(ins[0], Lit) and out.id in self.views):
             x, shape = ins[0], eqn.params["shape"]
             lead = len(shape) - len(x.shape)
@@ -187,10 +197,21 @@ class LoopGroup:
         return order
 
 
+def is_row_times_matrix(eqn) -> bool:
+    """A product (1, k) @ (k, n) of floats: a reduction over k of a[0, k] * b[k, j].  It joins
+    the loop nest that computes b (accumulating into the output row, vectorised along j), which
+    saves a BLAS call and a second pass over b."""
+    if eqn.primitive is not la.matmul_p:
+        return False
+    a, b = eqn.inputs
+    return (len(a.shape) == 2 and len(b.shape) == 2 and a.shape[0] == 1 and a.shape[1] > 1
+            and a.dtype == b.dtype and a.dtype.kind == "f")
+
+
 def is_fusible(eqn) -> bool:
     return eqn.primitive in SCALAR or eqn.primitive in REDUCTIONS or \
         eqn.primitive is sh.broadcast_p or eqn.primitive in (sh.reshape_p, sh.transpose_p) or \
-        is_outer_product(eqn)
+        is_outer_product(eqn) or is_row_times_matrix(eqn)
 
 
 def is_lowerable(eqn) -> bool:
@@ -277,9 +298,16 @@ def view_vars(eqns, needed_after) -> set:
     """Reshapes/transposes whose result a whole-array operation reads (or the caller): kept as
     array views rather than copied by a loop nest."""
     read_whole = set(needed_after)
+    computed = set()   # values a loop nest computes (not mere reshapes/transposes)
     for eqn in eqns:
-        if not is_fusible(eqn):
+        fused_product = is_row_times_matrix(eqn) and isinstance(eqn.inputs[1], Var) and \
+            eqn.inputs[1].id in computed   # joins the nest computing its matrix operand
+        if not is_fusible(eqn) or (is_row_times_matrix(eqn) and not fused_product):
             read_whole.update(a.id for a in eqn.inputs if isinstance(a, Var))
+        elif fused_product and isinstance(eqn.inputs[0], Var):
+            read_whole.add(eqn.inputs[0].id)   # the row: read in place, not copied by the nest
+        if is_fusible(eqn) and eqn.primitive not in (sh.reshape_p, sh.transpose_p):
+            computed.update(v.id for v in eqn.outputs)
     views = set()
     for eqn in eqns:
         out = eqn.outputs[0]
@@ -301,6 +329,10 @@ def group_equations(eqns, views=frozenset()) -> list:
     for eqn in eqns:
         if group is not None and group.try_add(eqn):
             continue
+        if group is not None and eqn.primitive in (sh.reshape_p, sh.transpose_p) and \
+                eqn.outputs[0].id in views and not group.defines(eqn.inputs[0]):
+            items.insert(len(items) - 1, eqn)   # a view of an earlier array: made before the
+            continue                            # open nest, which stays open
         candidate = LoopGroup(views)
         if is_fusible(eqn) and candidate.try_add(eqn):
             group = candidate
