@@ -9,7 +9,7 @@ its program is re-emitted into the enclosing trace, so transformations nest.
 from __future__ import annotations
 
 import os
-from typing import Callable, Sequence
+from typing import Callable
 
 import numpy as np
 
@@ -18,7 +18,7 @@ from .backends import get_backend
 from .ir.program import ShapedArray
 from .primitives.control import call_checkpointed
 from .trace import numpy_dispatch  # noqa: F401  (installs the Tracer methods)
-from .trace.tracer import Trace, Tracer
+from .trace.tracer import Tracer, make_program_flat
 from .transforms import (eval_program, grad_program, jvp_program, partial_eval, simplify,
                          vjp_program)
 from .transforms.select import select_outputs
@@ -89,11 +89,7 @@ class _Traced:
             out_leaves, self.out_tree = tree.flatten(out)
             return out_leaves
 
-        with Trace() as trace:
-            tracers = [trace.new_input(aval) for aval in avals]
-            outs = flat_fun(*tracers)
-            program = trace.to_program(outs)
-        return program
+        return make_program_flat(flat_fun, avals)
 
 
 def _traced_values(traced: _Traced, flat_args):

@@ -8,7 +8,6 @@ arrays and tracers of enclosing traces that meet a tracer become constants of th
 from __future__ import annotations
 
 import os
-import sys
 import traceback
 
 import numpy as np
@@ -167,16 +166,13 @@ def bind(prim, *args, **params):
     return outs if prim.multiple_results else outs[0]
 
 
-def make_program_flat(fun, avals, *, static=None) -> tuple[Program, object]:
-    """Trace ``fun(*tracers)`` where ``avals`` describe its flat array inputs.
-
-    ``fun`` returns a flat list of outputs (arrays, tracers or scalars).  Returns the
-    Program and whatever extra ``fun`` attaches (unused here)."""
+def make_program_flat(fun, avals) -> Program:
+    """Trace ``fun(*tracers)``, where ``avals`` describe its flat array inputs and ``fun``
+    returns a flat list of outputs (arrays, tracers or scalars)."""
     with Trace() as trace:
         tracers = [trace.new_input(aval) for aval in avals]
         outs = fun(*tracers)
-        program = trace.to_program(outs)
-    return program
+        return trace.to_program(outs)
 
 
 # ------------------------------------------------------------------------- Tracer
