@@ -76,7 +76,10 @@ def gd_fixed_loop(value_and_grad, x0, shape, args, step, momentum, nesterov, max
     k = 0
     status = _MAXITER
     while True:
-        gnorm = np.sqrt(np.sum(g * g))
+        squares = 0.0
+        for i in range(n):
+            squares += g[i] * g[i]
+        gnorm = np.sqrt(squares)
         f_hist[k] = f
         gnorm_hist[k] = gnorm
         t_hist[k] = _now(clock) - t0
@@ -98,9 +101,10 @@ def gd_fixed_loop(value_and_grad, x0, shape, args, step, momentum, nesterov, max
             y = x_new + momentum * (x_new - x)
             x = x_new
         else:
-            velocity = momentum * velocity - step * g
-            x = x + velocity
-            y = x.copy()
+            for i in range(n):   # in place: no temporaries per iteration
+                velocity[i] = momentum * velocity[i] - step * g[i]
+                x[i] = x[i] + velocity[i]
+                y[i] = x[i]
         f, g_shaped = value_and_grad(y.reshape(shape), *args)
         g = np.ascontiguousarray(g_shaped).reshape(n)
     return (y, f, g, k, status, f_hist[:k + 1], gnorm_hist[:k + 1], t_hist[:k + 1],
