@@ -42,9 +42,28 @@ def _signature(arrays):
     return tuple((a.shape, a.dtype.str) for a in arrays)
 
 
+_FLAT_FUNCTIONS: dict = {}
+
+
 def _flat_function(fun, rav):
     """fun on a flat parameter vector: the leaves are cut out by slicing and reshaping, which
-    optad traces, so derivatives of the result are derivatives of fun."""
+    optad traces, so derivatives of the result are derivatives of fun.  One per (fun, structure),
+    so repeated runs on the same problem reuse optad's traced programs and compiled kernels."""
+    try:
+        key = (fun, tuple(rav.shapes), rav.treedef)
+        cached = _FLAT_FUNCTIONS.get(key)
+    except TypeError:  # an unhashable fun or structure: no reuse
+        key, cached = None, None
+    if cached is None:
+        cached = _make_flat_function(fun, rav)
+        if key is not None:
+            if len(_FLAT_FUNCTIONS) > 64:
+                _FLAT_FUNCTIONS.clear()
+            _FLAT_FUNCTIONS[key] = cached
+    return cached
+
+
+def _make_flat_function(fun, rav):
     bounds = np.concatenate([[0], np.cumsum(rav.sizes)]).tolist()
     shapes, treedef = list(rav.shapes), rav.treedef
 
