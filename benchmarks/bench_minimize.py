@@ -87,7 +87,7 @@ def bench_rosenbrock(reps):
         "scipy Newton-CG, scipy rosen_der/rosen_hess_prod":
             lambda: so.minimize(so.rosen, x0, method="Newton-CG", jac=so.rosen_der,
                                 hessp=so.rosen_hess_prod),
-        "scipy Newton-CG, optad numba derivatives, (W1, W2) pytree":
+        "scipy Newton-CG, optad numba derivatives":
             lambda: so.minimize(rosen, x0, method="Newton-CG", jac=optad_jac, hessp=hvp),
     }
     if jax is not None:
