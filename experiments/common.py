@@ -95,3 +95,16 @@ def write_csv(out: Path, name: str, header, rows) -> Path:
     os.replace(temp, path)
     print(f"data:   {path}")
     return path
+
+
+def plot_modes(x, t_fwd, t_rev, fwd_label, rev_label, xlabel, ylabel, title):
+    """Forward- against reverse-mode timings on log-log axes; returns (fig, ax)."""
+    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    ax.loglog(x, t_fwd, "o-", color="tab:blue", lw=1.8, label=fwd_label)
+    ax.loglog(x, t_rev, "s-", color="tab:orange", lw=1.8, label=rev_label)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(frameon=False)
+    return fig, ax

@@ -7,7 +7,7 @@ orders of magnitude slower than reverse mode at h = 16).
 import numpy as np
 
 import optad
-from common import parse_args, best_time, plt, save, transform, write_csv
+from common import best_time, parse_args, plot_modes, save, transform, write_csv
 from optad.data import load_wine
 
 args = parse_args(__doc__.splitlines()[0])
@@ -38,17 +38,12 @@ for h in widths:
 backend = forward.state["backend"]
 write_csv(args.out, "gradient_modes", ("h", "entries_of_W1", "forward_s", "reverse_s"), rows)
 h_values, _, t_fwd, t_rev = map(np.array, zip(*rows))
-fig, ax = plt.subplots(figsize=(6.4, 4.4))
-ax.loglog(h_values, t_fwd, "o-", color="tab:blue", lw=1.8,
-          label="forward mode (jacfwd): 13 h JVPs")
-ax.loglog(h_values, t_rev, "s-", color="tab:orange", lw=1.8, label="reverse mode (grad): 1 VJP")
+fig, ax = plot_modes(h_values, t_fwd, t_rev, "forward mode (jacfwd): 13 h JVPs",
+                     "reverse mode (grad): 1 VJP", "hidden width h",
+                     "time per gradient w.r.t. W1 [s]",
+                     f"Wine MLP loss, gradient w.r.t. W1 (h x 13)\noptad backend '{backend}', "
+                     f"best of repeated timings")
 for h, tf, tr in zip(h_values, t_fwd, t_rev):
     if h in (16, h_values[-1]):
         ax.annotate(f"x{tf / tr:.0f}", (h, np.sqrt(tf * tr)), ha="center", fontsize=9)
-ax.set_xlabel("hidden width h")
-ax.set_ylabel("time per gradient w.r.t. W1 [s]")
-ax.set_title(f"Wine MLP loss, gradient w.r.t. W1 (h x 13)\noptad backend '{backend}', "
-             f"best of repeated timings")
-ax.grid(True, which="both", alpha=0.3)
-ax.legend(frameon=False)
 save(fig, args.out, "gradient_modes")

@@ -7,7 +7,7 @@ pass per output, so they cross near m = n).
 import numpy as np
 
 import optad
-from common import parse_args, best_time, plt, save, transform, write_csv
+from common import best_time, parse_args, plot_modes, save, transform, write_csv
 
 args = parse_args(__doc__.splitlines()[0])
 n = 100
@@ -36,15 +36,11 @@ for m in ms:
 backend = forward.state["backend"]
 write_csv(args.out, "jacobian_modes", ("m", "forward_s", "reverse_s"), rows)
 m_values, t_fwd, t_rev = map(np.array, zip(*rows))
-fig, ax = plt.subplots(figsize=(6.4, 4.4))
-ax.loglog(m_values, t_fwd, "o-", color="tab:blue", lw=1.8, label="forward mode (jacfwd): n = 100 JVPs")
-ax.loglog(m_values, t_rev, "s-", color="tab:orange", lw=1.8, label="reverse mode (jacrev): m VJPs")
+fig, ax = plot_modes(m_values, t_fwd, t_rev, "forward mode (jacfwd): n = 100 JVPs",
+                     "reverse mode (jacrev): m VJPs", "outputs m (inputs fixed at n = 100)",
+                     "time per Jacobian [s]",
+                     f"Jacobian of f(x) = A x, n = 100 inputs\noptad backend '{backend}', "
+                     f"best of repeated timings")
 ax.axvline(n, color="grey", ls=":", lw=1)
 ax.text(n * 1.08, ax.get_ylim()[0] * 1.5, "m = n", color="grey")
-ax.set_xlabel("outputs m (inputs fixed at n = 100)")
-ax.set_ylabel("time per Jacobian [s]")
-ax.set_title(f"Jacobian of f(x) = A x, n = 100 inputs\noptad backend '{backend}', "
-             f"best of repeated timings")
-ax.grid(True, which="both", alpha=0.3)
-ax.legend(frameon=False)
 save(fig, args.out, "jacobian_modes")
