@@ -34,6 +34,8 @@ METHOD_OPTIONS = {
         **COMMON_OPTIONS,
         "xtol": ("float0", "stop when the step is shorter than this"),
         "cg_maxiter": ("int+", "maximum inner conjugate-gradient iterations"),
+        "compiled_cg": ("bool", "run each inner CG as one compiled call when a compiled "
+                                "Hessian-vector product exists (default true)"),
     },
 }
 
