@@ -135,6 +135,7 @@ class Transformed:
         self.backend = backend or DEFAULT_BACKEND
         self._cache: dict = {}
         self._fast: dict = {}
+        self._numba_hooks: dict = {}
         try:
             self.__name__ = f"{self.kind}({getattr(fun, '__name__', 'fun')})"
             self.__doc__ = getattr(fun, "__doc__", None)
@@ -209,6 +210,14 @@ class Transformed:
         per argument, None for an array or (tuple or list, length) for a flat container."""
         return None
 
+    def _memo_hook(self, name, example_args, build):
+        """Build a Numba hook once per (hook, input signature): compiled loops taking it as an
+        argument then find the same function on every run and are not specialised again."""
+        key = (name, self.make_traced(example_args).key)
+        if key not in self._numba_hooks:
+            self._numba_hooks[key] = build()
+        return self._numba_hooks[key]
+
     def numba_function(self, *example_args):
         """The compiled Numba function behind this transformation at these arguments' signature,
         taking the flat array inputs and returning the tuple of flat outputs -- for callers
@@ -229,15 +238,21 @@ class Transformed:
         return _bind_constants(function, constants, len(traced.traced_positions))
 
 
+def _njit_adapter(params, call, **globals_):
+    """``numba.njit`` of ``def adapter(params): return call`` -- the small argument-reordering
+    functions that put a kernel's ``entry`` behind the signature a compiled caller expects."""
+    import numba
+    namespace = dict(globals_)
+    exec(f"def adapter({', '.join(params)}):\n    return {call}\n", namespace)
+    return numba.njit(namespace["adapter"])
+
+
 def _bind_constants(function, constants, n_inputs):
     """An njit function of the inputs alone, with the program's constants closed over."""
-    import numba
     names = [f"x{k}" for k in range(n_inputs)]
-    source = (f"def bound({', '.join(names)}):\n"
-              f"    return function({', '.join(names + [f'constants[{k}]' for k in range(len(constants))])})\n")
-    namespace = {"function": function, "constants": constants}
-    exec(source, namespace)
-    return numba.njit(namespace["bound"])
+    bound = [f"constants[{k}]" for k in range(len(constants))]
+    return _njit_adapter(names, f"function({', '.join(names + bound)})", function=function,
+                         constants=constants)
 
 
 def _fast_key(args):
@@ -365,7 +380,8 @@ class ValueAndGrad(_GradBase):
         if self.argnums != (0,) or not self.single or \
                 not all(isinstance(a, np.ndarray) for a in example_args):
             return None
-        return self.numba_function(*example_args)
+        return self._memo_hook("value_and_grad", example_args,
+                               lambda: self.numba_function(*example_args))
 
 
 def grad(fun, argnums=0, backend=None):
@@ -408,12 +424,15 @@ class Jit(Transformed):
         output, or None (see ``numba_function``)."""
         if not all(isinstance(a, np.ndarray) for a in example_args):
             return None
+        return self._memo_hook("value", example_args, lambda: self._value_kernel(example_args))
+
+    def _value_kernel(self, example_args):
         function = self.numba_function(*example_args)
         outputs = self.lowered(*example_args).outputs
         if function is None or len(outputs) != 1 or outputs[0].aval.shape != ():
             return None
-        import numba
-        return numba.njit(lambda *args: function(*args)[0])
+        names = [f"a{k}" for k in range(len(example_args))]
+        return _njit_adapter(names, f"function({', '.join(names)})[0]", function=function)
 
 
 def jit(fun, backend=None):
@@ -638,11 +657,8 @@ class Hvp(Transformed):
         traced, known, unknown, known_kernel, unknown_kernel = self._linearized(x, args)
         if any(s[0] == "s" for s in traced.specs):
             return None
-        key = ("numba", traced.key)
-        if key not in self._linear:
-            self._linear[key] = self._numba_linearized(known, unknown, known_kernel,
-                                                       unknown_kernel)
-        return self._linear[key]
+        return self._memo_hook("linearized", (x, v) + args, lambda: self._numba_linearized(
+            known, unknown, known_kernel, unknown_kernel))
 
     @staticmethod
     def _numba_linearized(known, unknown, known_kernel, unknown_kernel):
@@ -654,28 +670,23 @@ class Hvp(Transformed):
             prepare = _bind_constants(prepare, tuple(known_kernel.constants),
                                       len(known.inputs))
         names = [f"r{k}" for k in range(len(unknown.inputs) - 1)]
-        source = (f"def apply_linearized(x, v{''.join(', ' + n for n in names)}):\n"
-                  f"    return function({''.join(n + ', ' for n in names)}v)[0]\n")
-        namespace = {"function": apply}
-        exec(source, namespace)
-        import numba
-        return prepare, numba.njit(namespace["apply_linearized"])
+        return prepare, _njit_adapter(["x", "v"] + names,
+                                      f"function({', '.join(names + ['v'])})[0]", function=apply)
 
     def numba_kernel(self, x, v, *args):
         """An ``@njit`` function ``(x, v, *args) -> H(x) v`` for a single array ``x`` and array
         arguments, or None (see ``numba_function``)."""
         if not all(isinstance(a, np.ndarray) for a in (x, v, *args)):
             return None
+        return self._memo_hook("hvp", (x, v) + args, lambda: self._hvp_kernel(x, v, args))
+
+    def _hvp_kernel(self, x, v, args):
         function = self.numba_function(x, v, *args)
         if function is None:
             return None
         names = [f"a{k}" for k in range(len(args))]
-        source = (f"def hvp_entry(x, v{''.join(', ' + n for n in names)}):\n"
-                  f"    return function(x{''.join(', ' + n for n in names)}, v)[0]\n")
-        namespace = {"function": function}
-        exec(source, namespace)
-        import numba
-        return numba.njit(namespace["hvp_entry"])
+        return _njit_adapter(["x", "v"] + names, f"function({', '.join(['x'] + names + ['v'])})[0]",
+                             function=function)
 
     def make_fast(self, kernel, traced, layout):
         if layout[0] != layout[1]:

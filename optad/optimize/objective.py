@@ -15,7 +15,6 @@ Numba-compiled function, exposes it for the compiled loops (``numba_value_and_gr
 from __future__ import annotations
 
 import warnings
-import weakref
 
 import numpy as np
 
@@ -30,16 +29,6 @@ def _is_numba_dispatcher(obj):
     except Exception:  # pragma: no cover
         return False
     return isinstance(obj, CPUDispatcher)
-
-
-# transform object -> {argument signature: njit kernel}. ``numba_kernel`` builds a new njit
-# wrapper on every call; reusing it keeps the compiled loops that take it as an argument (typed
-# per dispatcher) from being recompiled on every minimize call with the same problem.
-_KERNELS = weakref.WeakKeyDictionary()
-
-
-def _signature(arrays):
-    return tuple((a.shape, a.dtype.str) for a in arrays)
 
 
 _FLAT_FUNCTIONS: dict = {}
@@ -72,17 +61,6 @@ def _make_flat_function(fun, rav):
         return fun(unflatten(treedef, leaves), *args)
     flat_fun.__name__ = getattr(fun, "__name__", "fun")
     return flat_fun
-
-
-def _cached_kernel(transform, build, arrays):
-    try:
-        per_transform = _KERNELS.setdefault(transform, {})
-    except TypeError:  # pragma: no cover - transform not weak-referenceable
-        return build()
-    key = _signature(arrays)
-    if key not in per_transform:
-        per_transform[key] = build()
-    return per_transform[key]
 
 
 def _optad_transform(name):
@@ -296,45 +274,38 @@ class Objective:
         ``prepare(x, *args)`` computes once what does not depend on v and ``apply(x, v, *res)``
         each product (optad's ``hvp(...).numba_linearized``).  Same conditions as
         ``numba_hessp``, and never for a user's ``hessp``."""
-        if not self._drav.single_array or self._user_hessp is not None or \
-                self.jac is not None or self.backend != "numba":
+        if not self._drav.single_array or self._user_hessp is not None:
             return None
-        if not all(isinstance(a, np.ndarray) for a in self.args):
-            return None
-        if self._hvp is None:
-            self._hvp = self._build("hvp")
-        linearized_for = getattr(self._hvp, "numba_linearized", None)
-        if linearized_for is None:
-            return None
-        x = self._drav.unravel(self.x0)
-        try:
-            return linearized_for(x, np.zeros_like(x), *self.args)
-        except Exception:  # noqa: BLE001 - any failure to build means "use another path"
-            return None
+        return self._optad_hvp_hook("numba_linearized")
 
     def numba_hessp(self):
-        """A Numba-compiled ``(x, v, *args) -> H(x) v`` on x of x0's (single array) shape, or None.
+        """A Numba-compiled ``(x, v, *args) -> H(x) v`` on the kernel shape of x, or None.
 
-        The user's ``hessp`` when it is a Numba dispatcher; otherwise optad's ``hvp`` kernel when
-        optad provides the derivatives (``jac`` not given) and the backend can compile the whole
-        product; None for pytree x0, non-array args, a finite-difference Hessian, or when optad
-        has no single compiled kernel for the problem (then the Python path is used)."""
+        The user's ``hessp`` when it is a Numba dispatcher (single-array x0); otherwise optad's
+        ``hvp`` kernel when optad provides the derivatives (``jac`` not given; a pytree x0 is
+        taken through its flat vector) and the backend can compile the whole product; None for
+        non-array args, a finite-difference Hessian, or when optad has no single compiled kernel
+        for the problem (then the Python path is used)."""
         if not self._drav.single_array:
             return None
         if self._user_hessp is not None:
             return self._user_hessp if _is_numba_dispatcher(self._user_hessp) else None
-        if self.jac is not None or self.backend != "numba":
+        return self._optad_hvp_hook("numba_kernel")
+
+    def _optad_hvp_hook(self, name):
+        """optad's compiled HVP hook ``name`` (``numba_kernel`` or ``numba_linearized``) at
+        x0's signature, when optad provides the derivatives on the numba backend; else None.
+        optad builds each hook once per signature, so repeated runs reuse it."""
+        if self.jac is not None or self.backend != "numba" or \
+                not all(isinstance(a, np.ndarray) for a in self.args):
             return None
         if self._hvp is None:
             self._hvp = self._build("hvp")
-        kernel_for = getattr(self._hvp, "numba_kernel", None)
-        if kernel_for is None:
+        hook = getattr(self._hvp, name, None)
+        if hook is None:
             return None
         x = self._drav.unravel(self.x0)
-        if not all(isinstance(a, np.ndarray) for a in self.args):
-            return None
         try:
-            return _cached_kernel(self._hvp, lambda: kernel_for(x, np.zeros_like(x), *self.args),
-                                  (x,) + self.args)
-        except Exception:  # noqa: BLE001 - any failure to build means "no kernel"
+            return hook(x, np.zeros_like(x), *self.args)
+        except Exception:  # noqa: BLE001 - any failure to build means "use another path"
             return None
