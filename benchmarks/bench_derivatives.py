@@ -348,11 +348,11 @@ def main():
         print(f"| {name} | {vg * 1e6:.1f} | {jax_r} | {vg / hand:.2f} | "
               f"{vg / t['optad f']:.2f} | {t['optad hvp'] / vg:.2f} |")
     cold, warm = first_call_times()
-    print(f"\nFirst call of the MLP h=16 value_and_grad in a fresh process (import of optad "
-          f"{cold[1]:.2f} s not included):\n"
+    print(f"\nFirst call of the MLP h=16 value_and_grad in a fresh process (after `import optad`, "
+          f"which imports Numba: {cold[1]:.2f} s / {warm[1]:.2f} s):\n"
           f"  new kernel (trace, generate, compile): {cold[0]:.2f} s; "
           f"a second new kernel (optad.jit(f)): {cold[2]:.2f} s\n"
-          f"  warm kernel cache: {warm[0]:.3f} s (most of it Numba's one-time start-up); "
+          f"  warm kernel cache (trace, generate, load machine code): {warm[0]:.3f} s; "
           f"a second cached kernel: {warm[2]:.3f} s")
 
 

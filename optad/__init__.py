@@ -14,6 +14,11 @@ from . import tree  # noqa: F401
 
 __version__ = "0.1.0"
 
+from .api import DEFAULT_BACKEND as _DEFAULT_BACKEND  # noqa: E402
+if _DEFAULT_BACKEND == "numba":
+    # Import Numba (~0.2 s) with optad, like any dependency, rather than inside the first call
+    from .backends import numba as _numba_backend  # noqa: E402, F401
+
 _LAZY = {
     "minimize": ("optad.optimize", "minimize"),
     "OptimizeResult": ("optad.optimize", "OptimizeResult"),

@@ -8,6 +8,7 @@ with ``numba.njit(cache=True, error_model="numpy")`` and cached on disk.
     cache.py       content-hashed files in the kernel cache, atomic writes
     elementary.py  vectorisable exp / expm1 / tanh
     runtime.py     helpers kernels call (BLAS products, gathers, NaN-aware max)
+    warm_start.py  loading cached machine code without Numba's compiler set-up
 
 ``compile_program(program)`` returns ``kernel(*flat_inputs) -> list of outputs``;
 ``program_source(program)`` returns the generated source.
@@ -20,10 +21,13 @@ from pathlib import Path
 
 import numpy as np
 
+from numba.core.dispatcher import Dispatcher
+
 from ...primitives.registry import impl_rules
 from ...transforms import inline_calls
 from . import cache
 from .codegen import generate
+from .warm_start import fast_cache_loads
 
 
 @functools.lru_cache(maxsize=1)
@@ -55,9 +59,16 @@ def _bind_constant(var, value):
     return value[()] if value.ndim == 0 else np.ascontiguousarray(value)
 
 
+def _fast_loads(module):
+    for value in vars(module).values():
+        if isinstance(value, Dispatcher):
+            fast_cache_loads(value)
+
+
 def compile_program(program):
     source, fallbacks, program = _source_and_fallbacks(program)
     module = cache.load_module(source)
+    _fast_loads(module)
     constants = [_bind_constant(v, c) for v, c in zip(program.constvars, program.constvalues)]
     kernel = module.make_kernel(constants, [_fallback(e) for e in fallbacks])
     kernel.source = source

@@ -139,3 +139,15 @@ def cumsum(x, pre, n, post, reverse):
                 acc[r] += x3[p, j, r]
                 out[p, j, r] = acc[r]
     return out
+
+
+@njit(cache=True)
+def touch_blas():
+    """Calls once each BLAS routine kernels use (gemm, gemv, dot; float64 and float32), so
+    Numba fetches their addresses (see warm_start.py)."""
+    total = 0.0
+    a, v = np.ones((2, 2)), np.ones(2)
+    total += np.dot(a, a)[0, 0] + np.dot(a, v)[0] + np.dot(v, v)
+    a32, v32 = np.ones((2, 2), np.float32), np.ones(2, np.float32)
+    total += np.dot(a32, a32)[0, 0] + np.dot(a32, v32)[0] + np.dot(v32, v32)
+    return total

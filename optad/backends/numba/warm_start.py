@@ -1,0 +1,94 @@
+"""Loading cached kernels quickly in a fresh process.
+
+Numba's cache loader first runs the target context's ``refresh()``, which imports and installs
+every lowering registry Numba has (~0.2 s) - work a compiler needs, but loading machine code does
+not: it needs only Numba's runtime (NRT) initialised.  And the first BLAS call of a process makes
+Numba import ``scipy.linalg.cython_blas``, whose parent package ``scipy.linalg`` takes another
+0.1-0.2 s to import, for a table of function pointers the extension module holds by itself.
+
+``fast_cache_loads(dispatcher)`` gives one of optad's dispatchers a loader that skips the
+refresh (a cache miss still compiles through Numba's normal path, which refreshes).  Before the
+first kernel is loaded, ``_fetch_blas_pointers`` makes Numba take its float BLAS pointers from
+the extension module loaded on its own; the module is registered under its name only while the
+pointers are fetched, so a later ``import scipy.linalg`` is untouched.  Both are speed-ups only:
+if Numba's internals differ from what they expect, they step aside and Numba's own path runs.
+"""
+from __future__ import annotations
+
+import glob
+import importlib.machinery
+import importlib.util
+import os
+import sys
+
+from numba.core.caching import FunctionCache
+from numba.core.runtime import rtsys
+
+from . import runtime
+
+_BLAS_MODULE = "scipy.linalg.cython_blas"
+_state = {"blas": False}
+
+
+def _load_without_refresh(cache, sig, target_context):
+    rtsys.initialize(target_context)   # the one part of refresh() that loading needs
+    _fetch_blas_pointers()
+    with cache._guard_against_spurious_io_errors():
+        return cache._load_overload(sig, target_context)
+
+
+def fast_cache_loads(dispatcher):
+    cache = getattr(dispatcher, "_cache", None)
+    if (isinstance(cache, FunctionCache) and hasattr(cache, "_load_overload")
+            and hasattr(cache, "_guard_against_spurious_io_errors")):
+        cache.load_overload = lambda sig, ctx: _load_without_refresh(cache, sig, ctx)
+
+
+def _blas_extension_path():
+    spec = importlib.util.find_spec("scipy")   # finds the package without importing it
+    folder = os.path.join(spec.submodule_search_locations[0], "linalg")
+    for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+        found = glob.glob(os.path.join(folder, "cython_blas" + suffix))
+        if found:
+            return found[0]
+    raise FileNotFoundError("scipy.linalg.cython_blas")
+
+
+def _fetch_blas_pointers():
+    """Have Numba read the float32/float64 BLAS pointers it uses from the extension module
+    alone (once per process; not when ``scipy.linalg`` is already imported)."""
+    if _state["blas"]:
+        return
+    _state["blas"] = True
+    if _BLAS_MODULE in sys.modules or "scipy.linalg" in sys.modules:
+        return
+    touch = runtime.touch_blas
+    if not _load_cached(touch, ()):
+        touch()   # compiled and cached once per installation, the usual way
+        return
+    try:
+        path = _blas_extension_path()
+        loader = importlib.machinery.ExtensionFileLoader(_BLAS_MODULE, path)
+        spec = importlib.util.spec_from_loader(_BLAS_MODULE, loader)
+        module = importlib.util.module_from_spec(spec)
+        loader.exec_module(module)
+    except Exception:   # an unusual SciPy layout: Numba imports scipy.linalg itself later
+        return
+    sys.modules[_BLAS_MODULE] = module
+    try:
+        touch()
+    finally:
+        if sys.modules.get(_BLAS_MODULE) is module:
+            del sys.modules[_BLAS_MODULE]
+
+
+def _load_cached(dispatcher, sig) -> bool:
+    """Add ``dispatcher``'s cached overload for ``sig`` without compiling; False on a miss."""
+    cache = dispatcher._cache
+    rtsys.initialize(dispatcher.targetctx)
+    with cache._guard_against_spurious_io_errors():
+        cres = cache._load_overload(sig, dispatcher.targetctx)
+    if cres is None:
+        return False
+    dispatcher.add_overload(cres)
+    return True
