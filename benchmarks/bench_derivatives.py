@@ -246,8 +246,12 @@ def check_against_numpy(prob, ms):
         assert np.allclose(g, r, rtol=1e-9, atol=1e-12 * np.abs(r).max()), prob["name"]
 
 
-def time_interleaved(ms, rounds, target=2e-3):
-    """Median seconds per call of each method; rounds interleave the methods."""
+def time_interleaved(ms, rounds, target=5e-3, settle=0.1):
+    """Median seconds per call of each method; rounds interleave the methods.  Before each
+    sample the process sleeps ``settle`` seconds, so the worker threads of the library timed
+    before (OpenBLAS's spin for up to ~0.1 s after a call, so do JAX's) are idle again: each
+    library is timed as it runs in a program that uses it alone, not competing for the two cores
+    with another library's spinning pool."""
     batch = {}
     for name, fn in ms.items():
         fn()
@@ -266,6 +270,7 @@ def time_interleaved(ms, rounds, target=2e-3):
         for name in order:
             fn = ms[name]
             k = batch[name]
+            time.sleep(settle)
             t = time.perf_counter()
             for _ in range(k):
                 fn()
@@ -322,16 +327,23 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes only, few rounds")
     parser.add_argument("--rounds", type=int, default=None)
+    parser.add_argument("--only", default="", help="run only the problems whose name contains this "
+                        "(and skip the first-call measurement)")
+    parser.add_argument("--settle", type=float, default=0.1,
+                        help="seconds of sleep before each sample (0: back to back)")
     opts = parser.parse_args()
     rounds = opts.rounds or (7 if opts.quick else 31)
     print(f"numpy {np.__version__}, jax {getattr(jax, '__version__', '-')}, "
           f"autograd {'yes' if autograd else '-'}, torch {getattr(torch, '__version__', '-')}; "
-          f"{os.cpu_count()} cpus; medians of {rounds} interleaved rounds; times in us\n")
+          f"{os.cpu_count()} cpus; medians of {rounds} interleaved rounds, {opts.settle} s pause "
+          f"before each sample; times in us\n")
     rows = []
     for prob in problems(opts.quick):
+        if opts.only not in prob["name"]:
+            continue
         ms = methods(prob)
         check_against_numpy(prob, ms)
-        times = time_interleaved(ms, rounds)
+        times = time_interleaved(ms, rounds, settle=opts.settle)
         rows.append((prob["name"], times))
         print(f"## {prob['name']}")
         for name, t in times.items():
@@ -347,6 +359,8 @@ def main():
         hand = min(t["NumPy by hand"], t["Numba by hand"])
         print(f"| {name} | {vg * 1e6:.1f} | {jax_r} | {vg / hand:.2f} | "
               f"{vg / t['optad f']:.2f} | {t['optad hvp'] / vg:.2f} |")
+    if opts.only:   # a subset of the problems: no first-call measurement either
+        return
     cold, warm = first_call_times()
     print(f"\nFirst call of the MLP h=16 value_and_grad in a fresh process (after `import optad`, "
           f"which imports Numba: {cold[1]:.2f} s / {warm[1]:.2f} s):\n"
