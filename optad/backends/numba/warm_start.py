@@ -63,7 +63,12 @@ def _fetch_blas_pointers():
     if _BLAS_MODULE in sys.modules or "scipy.linalg" in sys.modules:
         return
     touch = runtime.touch_blas
-    if not _load_cached(touch, ()):
+    try:
+        cached = _load_cached(touch, ())
+    except Exception:   # a damaged cache entry: drop it, and let Numba import scipy.linalg
+        touch._cache.flush()
+        return
+    if not cached:
         touch()   # compiled and cached once per installation, the usual way
         return
     try:
