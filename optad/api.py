@@ -238,13 +238,22 @@ class Transformed:
         return _bind_constants(function, constants, len(traced.traced_positions))
 
 
+def numba_specialise(function, **callees):
+    """``numba.njit`` of the plain Python ``function`` with each keyword (a compiled function,
+    e.g. a ``numba_kernel`` hook) bound as a global of that name; the globals of ``function``'s
+    module are available too.  When every callee is importable (optad's kernels and hooks are),
+    the compilation is cached on disk like a kernel, so a new process loads it."""
+    from .backends.numba.specialise import specialise
+    return specialise(function, **callees)
+
+
 def _njit_adapter(params, call, **globals_):
     """``numba.njit`` of ``def adapter(params): return call`` -- the small argument-reordering
-    functions that put a kernel's ``entry`` behind the signature a compiled caller expects."""
-    import numba
-    namespace = dict(globals_)
-    exec(f"def adapter({', '.join(params)}):\n    return {call}\n", namespace)
-    return numba.njit(namespace["adapter"])
+    functions that put a kernel's ``entry`` behind the signature a compiled caller expects
+    (cached on disk unless a global is not importable, e.g. bound constants)."""
+    from .backends.numba.specialise import specialise_source
+    return specialise_source(f"def adapter({', '.join(params)}):\n    return {call}\n",
+                             "adapter", globals_)
 
 
 def _bind_constants(function, constants, n_inputs):

@@ -118,3 +118,44 @@ def test_cache_dir_defaults_to_user_cache(monkeypatch):
     assert cache.cache_dir() == Path.home() / ".cache" / "optad"
     monkeypatch.setenv("OPTAD_CACHE_DIR", "/some/where")
     assert cache.cache_dir() == Path("/some/where")
+
+
+# Runs the three compiled optimisation loops on a small problem and reports whether Numba
+# compiled them in this process or loaded them from the kernel cache.
+LOOPS_SCRIPT = textwrap.dedent("""
+    import json
+    import numpy as np
+    import optad
+    from optad.optimize import compiled
+
+    def loss(x, a):
+        return np.sum(a * (x - 1.0) ** 2) + 0.1 * np.sum(x ** 4)
+
+    a = np.linspace(1.0, 2.0, 5)
+    x0 = np.zeros(5)
+    runs = [optad.minimize(loss, x0, args=(a,), method="gd", options=dict(step=0.05)),
+            optad.minimize(loss, x0, args=(a,), method="newton-cg"),
+            optad.minimize(loss, x0, args=(a,), method="zo-gd",
+                           options=dict(maxiter=50, seed=0))]
+    loops = list(compiled._SPECIALISED.values())
+    print(json.dumps({"ok": all(np.isfinite(r.fun) for r in runs[:2]) and runs[1].success,
+                      "loops": len(loops),
+                      "hits": sum(sum(d.stats.cache_hits.values()) for d in loops),
+                      "misses": sum(sum(d.stats.cache_misses.values()) for d in loops)}))
+""")
+
+
+def test_compiled_loops_load_from_the_cache_in_a_new_process(tmp_path):
+    env = dict(os.environ, OPTAD_CACHE_DIR=str(tmp_path),
+               PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+
+    def run():
+        proc = subprocess.Popen([sys.executable, "-c", LOOPS_SCRIPT], env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        return result(proc)
+
+    first, second = run(), run()
+    assert first["ok"] and second["ok"]
+    assert first["loops"] == second["loops"] >= 4   # GD, CG, zero-order loop and its estimator
+    assert first["misses"] >= 3
+    assert second["misses"] == 0 and second["hits"] >= 3

@@ -1,22 +1,30 @@
 """Whole optimisation loops inside one Numba function (no return to Python per iteration).
 
-The problem enters as a Numba-compiled function passed as a first-class argument:
-``value_and_grad(x, *args) -> (f, g)`` for gradient descent, ``value(x, *args) -> f`` for
-zero-order gradient descent, with x of x0's shape (the loops keep flat vectors and reshape views).
-Anything that produces such a function can be plugged in: a user's ``@numba.njit`` function today,
-optad's own Numba kernels through ``Objective.numba_value_and_grad()``.
+The problem enters as a Numba-compiled function: ``value_and_grad(x, *args) -> (f, g)`` for
+gradient descent, ``value(x, *args) -> f`` for zero-order gradient descent, with x of x0's shape
+(the loops keep flat vectors and reshape views).  Anything that produces such a function can be
+plugged in: a user's ``@numba.njit`` function, optad's own Numba kernels through
+``Objective.numba_value_and_grad()``.  Each loop is written once as a plain function naming the
+problem function as a global, and compiled per problem function by ``specialised`` - cached on
+disk when that function can be imported (optad's kernels can), so a new process loads the loop
+instead of compiling it for seconds.
 
 The loops mirror the Python loops in gd.py / zo_gd.py step for step (same formulas, same random
 stream when given the same ``np.random.Generator``), and record the same history. Elapsed time per
-iteration comes from ``clock_gettime(CLOCK_MONOTONIC)`` called through ctypes where available.
+iteration comes from ``clock_gettime(CLOCK_MONOTONIC)`` (Linux).
 """
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import sys
 
 import numba
 import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 from . import status as st
 
@@ -24,30 +32,47 @@ _SUCCESS, _MAXITER, _NONFINITE, _MAXFEV, _XSTUCK = (st.SUCCESS, st.MAXITER, st.N
                                                     st.MAXFEV, st.LINE_SEARCH)
 
 
-def _make_clock():
+def _has_clock_gettime():
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c"))
-        clock_gettime = libc.clock_gettime
-        clock_gettime.argtypes = [ctypes.c_int, ctypes.c_void_p]
-        clock_gettime.restype = ctypes.c_int
-    except (OSError, AttributeError, TypeError):  # pragma: no cover - non-POSIX platforms
-        @numba.njit(cache=False)
-        def now(buf):
-            return np.nan
-        return now, False
-
-    @numba.njit(cache=False)
-    def now(buf):
-        clock_gettime(1, buf.ctypes.data)  # CLOCK_MONOTONIC
-        return buf[0] + buf[1] * 1e-9
-
-    return now, True
+        return hasattr(ctypes.CDLL(ctypes.util.find_library("c")), "clock_gettime")
+    except (OSError, TypeError):  # pragma: no cover - non-POSIX platforms
+        return False
 
 
-_now, HAVE_CLOCK = _make_clock()
+HAVE_CLOCK = _has_clock_gettime()
 
 
-@numba.njit(cache=False)
+@intrinsic
+def _clock_monotonic(typingctx):
+    """Seconds of CLOCK_MONOTONIC, from libc's ``clock_gettime`` called by its symbol name (an
+    address would stop Numba from caching the loops that read the clock)."""
+    def codegen(context, builder, signature, args):
+        i32, i64, f64 = ir.IntType(32), ir.IntType(64), ir.DoubleType()
+        timespec = ir.LiteralStructType([i64, i64])
+        fnty = ir.FunctionType(i32, [i32, timespec.as_pointer()])
+        clock_gettime = cgutils.get_or_insert_function(builder.module, fnty, "clock_gettime")
+        ts = cgutils.alloca_once(builder, timespec)
+        builder.call(clock_gettime, [ir.Constant(i32, 1), ts])   # 1 = CLOCK_MONOTONIC on Linux
+        sec = builder.sitofp(builder.load(cgutils.gep_inbounds(builder, ts, 0, 0)), f64)
+        nsec = builder.sitofp(builder.load(cgutils.gep_inbounds(builder, ts, 0, 1)), f64)
+        return builder.fadd(sec, builder.fmul(nsec, ir.Constant(f64, 1e-9)))
+
+    return types.float64(), codegen
+
+
+if HAVE_CLOCK and sys.platform.startswith("linux"):
+    @numba.njit(cache=True)
+    def _now():
+        return _clock_monotonic()
+else:  # pragma: no cover - the clock id differs elsewhere; no per-iteration times then
+    HAVE_CLOCK = False
+
+    @numba.njit(cache=True)
+    def _now():
+        return np.nan
+
+
+@numba.njit(cache=True)
 def _finite_vec(a):
     for value in a.flat:
         if not np.isfinite(value):
@@ -55,13 +80,31 @@ def _finite_vec(a):
     return True
 
 
-@numba.njit(cache=False)
 def gd_fixed_loop(value_and_grad, x0, shape, args, step, momentum, nesterov, maxiter, gtol):
+    """``_gd_fixed_loop`` compiled for ``value_and_grad``."""
+    return specialised(_gd_fixed_loop, value_and_grad=value_and_grad)(
+        x0, shape, args, step, momentum, nesterov, maxiter, gtol)
+
+
+_SPECIALISED = {}
+
+
+def specialised(template, **callees):
+    """``template`` compiled with ``callees`` as its globals (``optad.numba_specialise``), once
+    per process and callees; cached on disk across processes when the callees are importable."""
+    key = (template, *sorted(callees.items(), key=lambda item: item[0]))
+    loop = _SPECIALISED.get(key)
+    if loop is None:
+        from ..api import numba_specialise
+        loop = _SPECIALISED[key] = numba_specialise(template, **callees)
+    return loop
+
+
+def _gd_fixed_loop(x0, shape, args, step, momentum, nesterov, maxiter, gtol):
     """Fixed-step gradient descent with optional heavy-ball or Nesterov momentum.
 
     Returns (x, f, g, nit, status, f_hist, gnorm_hist, t_hist, best_x, best_f)."""
-    clock = np.zeros(2, np.int64)
-    t0 = _now(clock)
+    t0 = _now()
     n = x0.size
     x = x0.copy()
     y = x0.copy()                 # the point where the gradient is evaluated
@@ -82,7 +125,7 @@ def gd_fixed_loop(value_and_grad, x0, shape, args, step, momentum, nesterov, max
         gnorm = np.sqrt(squares)
         f_hist[k] = f
         gnorm_hist[k] = gnorm
-        t_hist[k] = _now(clock) - t0
+        t_hist[k] = _now() - t0
         if not (np.isfinite(f) and np.isfinite(gnorm)):
             status = _NONFINITE
             break
@@ -111,8 +154,7 @@ def gd_fixed_loop(value_and_grad, x0, shape, args, step, momentum, nesterov, max
             best_x, best_f)
 
 
-@numba.njit(cache=False)
-def _zo_estimate(value, x, shape, args, estimator, eps, m, rng):
+def _zo_estimate(x, shape, args, estimator, eps, m, rng):
     """estimator 0 = sphere, 1 = gaussian, 2 = all coordinates. Returns (G, fmid, nfev)."""
     n = x.size
     G = np.zeros(n)
@@ -143,15 +185,22 @@ def _zo_estimate(value, x, shape, args, estimator, eps, m, rng):
     return G, fsum / (2 * m), 2 * m
 
 
-@numba.njit(cache=False)
 def zo_gd_loop(value, x0, shape, args, estimator, eps, m, rng, step, c_factor, maxiter,
                max_nfev, gtol, window, c1, max_backtracks):
+    """``_zo_gd_loop`` compiled for ``value``."""
+    estimate = specialised(_zo_estimate, value=value)
+    return specialised(_zo_gd_loop, value=value, _zo_estimate=estimate)(
+        x0, shape, args, estimator, eps, m, rng, step, c_factor, maxiter, max_nfev, gtol,
+        window, c1, max_backtracks)
+
+
+def _zo_gd_loop(x0, shape, args, estimator, eps, m, rng, step, c_factor, maxiter,
+                max_nfev, gtol, window, c1, max_backtracks):
     """Zero-order gradient descent; step > 0 fixed, step <= 0 backtracking (see zo_gd.py).
 
     Returns (x, f, nit, nfev, status, f_hist, gest_hist, nfev_hist, t_hist, x_prev); with a fixed step
     f and the last f_hist entry are NaN (the caller evaluates f at the final x exactly)."""
-    clock = np.zeros(2, np.int64)
-    t0 = _now(clock)
+    t0 = _now()
     n = x0.size
     x = x0.copy()
     backtracking = step <= 0
@@ -170,7 +219,7 @@ def zo_gd_loop(value, x0, shape, args, estimator, eps, m, rng, step, c_factor, m
     f_hist[0] = f
     g_hist[0] = np.nan
     e_hist[0] = nfev
-    t_hist[0] = _now(clock) - t0
+    t_hist[0] = _now() - t0
     x_prev = x.copy()
     k = 0
     status = _MAXITER
@@ -184,7 +233,7 @@ def zo_gd_loop(value, x0, shape, args, estimator, eps, m, rng, step, c_factor, m
         if max_nfev > 0 and nfev + cost + 1 > max_nfev:  # +1: a trial, or the final exact f
             status = _MAXFEV
             break
-        G, fmid, used = _zo_estimate(value, x, shape, args, estimator, eps, m, rng)
+        G, fmid, used = _zo_estimate(x, shape, args, estimator, eps, m, rng)
         nfev += used
         g2 = np.sum(G * G)
         gest = np.sqrt(g2 / c_factor)
@@ -220,7 +269,7 @@ def zo_gd_loop(value, x0, shape, args, estimator, eps, m, rng, step, c_factor, m
         f_hist[k] = f
         g_hist[k] = np.nan
         e_hist[k] = nfev
-        t_hist[k] = _now(clock) - t0
+        t_hist[k] = _now() - t0
         if k >= window and np.sqrt(np.mean(recent)) <= gtol:
             status = _SUCCESS
             break

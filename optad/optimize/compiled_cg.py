@@ -10,6 +10,10 @@ when a curvature d.Hd was NaN or inf (the Python version returns ``p = None`` th
 
 Dot products go through ``np.dot`` (BLAS, as ``r @ r`` does in NumPy); the 1-norms are plain
 sums, so results agree with the Python loop to rounding.
+
+The loop is compiled once per ``hessp`` with ``hessp`` as a global (``optad.numba_specialise``):
+for optad's own kernels that compilation is cached on disk, so a new process running Newton-CG
+on a problem it has seen loads the loop instead of compiling it for seconds.
 """
 from __future__ import annotations
 
@@ -18,8 +22,10 @@ import math
 import numba
 import numpy as np
 
+from .compiled import specialised
 
-@numba.njit(cache=False)
+
+@numba.njit(cache=True)
 def _abs_sum(a):
     s = 0.0
     for i in range(a.size):
@@ -27,8 +33,12 @@ def _abs_sum(a):
     return s
 
 
-@numba.njit(cache=False)
 def truncated_cg(hessp, x, g, gnorm, maxiter, shape, args):
+    """``_truncated_cg_loop`` compiled for ``hessp`` (once per process and function)."""
+    return specialised(_truncated_cg_loop, hessp=hessp)(x, g, gnorm, maxiter, shape, args)
+
+
+def _truncated_cg_loop(x, g, gnorm, maxiter, shape, args):
     n = g.size
     xs = x.reshape(shape)
     g1 = _abs_sum(g)
