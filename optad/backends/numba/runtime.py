@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit, types
-from numba.extending import overload
+from numba.extending import intrinsic, overload
 
 from .elementary import fast_exp, fast_expm1, fast_tanh  # noqa: F401  (used by kernels)
 
@@ -27,6 +27,33 @@ def minimum(x, y):
 @njit(**_INLINE)
 def sign(x):
     return (x > 0) - (x < 0) if x == x else x
+
+
+# --------------------------------------------------------------------------- sums
+
+@intrinsic
+def _add_reassociable(typingctx, a, b):
+    """a + b as an ``fadd`` carrying LLVM's ``reassoc`` flag and nothing else: a loop summing
+    with it may keep several partial sums (and so vectorise, with exp or tanh in the summand)
+    the way NumPy's pairwise np.sum does; everything else in the loop keeps strict IEEE order."""
+    if not (isinstance(a, types.Float) and a == b):
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.fadd(args[0], args[1], flags=("reassoc",))
+
+    return a(a, b), codegen
+
+
+def sum_add(acc, value):
+    """The update of a sum accumulator (kernels write ``acc = rt.sum_add(acc, value)``)."""
+
+
+@overload(sum_add)
+def _sum_add(acc, value):
+    if isinstance(acc, types.Float) and acc == value:
+        return lambda acc, value: _add_reassociable(acc, value)
+    return lambda acc, value: acc + value
 
 
 # --------------------------------------------------------------------------- matrix products
