@@ -247,21 +247,43 @@ def numba_specialise(function, **callees):
     return specialise(function, **callees)
 
 
-def _njit_adapter(params, call, **globals_):
-    """``numba.njit`` of ``def adapter(params): return call`` -- the small argument-reordering
-    functions that put a kernel's ``entry`` behind the signature a compiled caller expects
-    (cached on disk unless a global is not importable, e.g. bound constants)."""
+def _njit_adapter(params, inputs, function, suffix=""):
+    """``numba.njit`` of ``def adapter(*params): return function(*inputs)<suffix>`` -- the small
+    argument-reordering functions that put a kernel's ``entry`` behind the signature a compiled
+    caller expects; cached on disk like a kernel.
+
+    When ``function`` has constants bound in memory (``_bind_constants``), the adapter built on
+    it cannot be cached; it then carries ``optad_unbound = (twin, constants)``, a cached twin
+    taking the constants as trailing arguments, which compiled loops use instead
+    (``optimize.compiled.unbind``)."""
     from .backends.numba.specialise import specialise_source
-    return specialise_source(f"def adapter({', '.join(params)}):\n    return {call}\n",
-                             "adapter", globals_)
+
+    def build(params, inputs, function):
+        source = (f"def adapter({', '.join(params)}):\n"
+                  f"    return function({', '.join(inputs)}){suffix}\n")
+        return specialise_source(source, "adapter", {"function": function})
+
+    adapter = build(params, inputs, function)
+    unbound = getattr(function, "optad_unbound", None)
+    if unbound is not None:
+        twin_of, constants = unbound
+        extra = [f"c{k}" for k in range(len(constants))]
+        adapter.optad_unbound = (build(params + extra, inputs + extra, twin_of), constants)
+    return adapter
 
 
 def _bind_constants(function, constants, n_inputs):
-    """An njit function of the inputs alone, with the program's constants closed over."""
+    """An njit function of the inputs alone, with the program's constants closed over (compiled
+    on its first call only; see ``_njit_adapter`` for the cached twin compiled loops use)."""
+    import numba
     names = [f"x{k}" for k in range(n_inputs)]
     bound = [f"constants[{k}]" for k in range(len(constants))]
-    return _njit_adapter(names, f"function({', '.join(names + bound)})", function=function,
-                         constants=constants)
+    namespace = {"function": function, "constants": constants}
+    exec(f"def bound({', '.join(names)}):\n    return function({', '.join(names + bound)})\n",
+         namespace)
+    adapter = numba.njit(namespace["bound"])
+    adapter.optad_unbound = (function, constants)
+    return adapter
 
 
 def _fast_key(args):
@@ -441,7 +463,7 @@ class Jit(Transformed):
         if function is None or len(outputs) != 1 or outputs[0].aval.shape != ():
             return None
         names = [f"a{k}" for k in range(len(example_args))]
-        return _njit_adapter(names, f"function({', '.join(names)})[0]", function=function)
+        return _njit_adapter(names, names, function, "[0]")
 
 
 def jit(fun, backend=None):
@@ -679,8 +701,7 @@ class Hvp(Transformed):
             prepare = _bind_constants(prepare, tuple(known_kernel.constants),
                                       len(known.inputs))
         names = [f"r{k}" for k in range(len(unknown.inputs) - 1)]
-        return prepare, _njit_adapter(["x", "v"] + names,
-                                      f"function({', '.join(names + ['v'])})[0]", function=apply)
+        return prepare, _njit_adapter(["x", "v"] + names, names + ["v"], apply, "[0]")
 
     def numba_kernel(self, x, v, *args):
         """An ``@njit`` function ``(x, v, *args) -> H(x) v`` for a single array ``x`` and array
@@ -694,8 +715,7 @@ class Hvp(Transformed):
         if function is None:
             return None
         names = [f"a{k}" for k in range(len(args))]
-        return _njit_adapter(["x", "v"] + names, f"function({', '.join(['x'] + names + ['v'])})[0]",
-                             function=function)
+        return _njit_adapter(["x", "v"] + names, ["x"] + names + ["v"], function, "[0]")
 
     def make_fast(self, kernel, traced, layout):
         if layout[0] != layout[1]:

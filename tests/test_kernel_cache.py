@@ -120,7 +120,8 @@ def test_cache_dir_defaults_to_user_cache(monkeypatch):
     assert cache.cache_dir() == Path("/some/where")
 
 
-# Runs the three compiled optimisation loops on a small problem and reports whether Numba
+# Runs the three compiled optimisation loops on a small problem (data passed as args, then
+# closed over) and reports whether Numba
 # compiled them in this process or loaded them from the kernel cache.
 LOOPS_SCRIPT = textwrap.dedent("""
     import json
@@ -137,8 +138,14 @@ LOOPS_SCRIPT = textwrap.dedent("""
             optad.minimize(loss, x0, args=(a,), method="newton-cg"),
             optad.minimize(loss, x0, args=(a,), method="zo-gd",
                            options=dict(maxiter=50, seed=0))]
+    # the same with the data closed over: bound as constants, passed to the cached loops
+    closure = lambda x: loss(x, a)  # noqa: E731
+    runs += [optad.minimize(closure, x0, method="gd", options=dict(step=0.05)),
+             optad.minimize(closure, x0, method="newton-cg"),
+             optad.minimize(closure, x0, method="zo-gd", options=dict(maxiter=50, seed=0))]
+    same = all(np.allclose(r.x, c.x, rtol=1e-12) for r, c in zip(runs[:3], runs[3:]))
     loops = list(compiled._SPECIALISED.values())
-    print(json.dumps({"ok": all(np.isfinite(r.fun) for r in runs[:2]) and runs[1].success,
+    print(json.dumps({"ok": all(np.isfinite(r.fun) for r in runs) and runs[1].success and same,
                       "loops": len(loops),
                       "hits": sum(sum(d.stats.cache_hits.values()) for d in loops),
                       "misses": sum(sum(d.stats.cache_misses.values()) for d in loops)}))

@@ -80,8 +80,20 @@ def _finite_vec(a):
     return True
 
 
+def unbind(function, args):
+    """``(function, args)`` for a compiled loop: a hook of optad's with constants bound in
+    memory (a function closing over arrays) becomes its cached twin taking the constants as
+    trailing arguments, so the loop can be cached too."""
+    unbound = getattr(function, "optad_unbound", None)
+    if unbound is None:
+        return function, tuple(args)
+    twin, constants = unbound
+    return twin, tuple(args) + tuple(constants)
+
+
 def gd_fixed_loop(value_and_grad, x0, shape, args, step, momentum, nesterov, maxiter, gtol):
     """``_gd_fixed_loop`` compiled for ``value_and_grad``."""
+    value_and_grad, args = unbind(value_and_grad, args)
     return specialised(_gd_fixed_loop, value_and_grad=value_and_grad)(
         x0, shape, args, step, momentum, nesterov, maxiter, gtol)
 
@@ -188,6 +200,7 @@ def _zo_estimate(x, shape, args, estimator, eps, m, rng):
 def zo_gd_loop(value, x0, shape, args, estimator, eps, m, rng, step, c_factor, maxiter,
                max_nfev, gtol, window, c1, max_backtracks):
     """``_zo_gd_loop`` compiled for ``value``."""
+    value, args = unbind(value, args)
     estimate = specialised(_zo_estimate, value=value)
     return specialised(_zo_gd_loop, value=value, _zo_estimate=estimate)(
         x0, shape, args, estimator, eps, m, rng, step, c_factor, maxiter, max_nfev, gtol,

@@ -22,7 +22,7 @@ import math
 import numba
 import numpy as np
 
-from .compiled import specialised
+from .compiled import specialised, unbind
 
 
 @numba.njit(cache=True)
@@ -35,6 +35,7 @@ def _abs_sum(a):
 
 def truncated_cg(hessp, x, g, gnorm, maxiter, shape, args):
     """``_truncated_cg_loop`` compiled for ``hessp`` (once per process and function)."""
+    hessp, args = unbind(hessp, args)
     return specialised(_truncated_cg_loop, hessp=hessp)(x, g, gnorm, maxiter, shape, args)
 
 

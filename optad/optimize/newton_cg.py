@@ -89,15 +89,18 @@ def _compiled_cg_solver(objective):
         return None
     from numba.core.errors import NumbaError
 
+    from .compiled import unbind
     from .compiled_cg import truncated_cg
     shape = objective.kernel_shape
     args = objective.args
+    prepare_unbound, prepare_args = unbind(prepare, args)
     state = {"python": False}
 
     def solve(x, g, gnorm, maxiter):
         if not state["python"]:
             try:
-                extra = args if prepare is None else prepare(x.reshape(shape), *args)
+                extra = args if prepare is None else prepare_unbound(x.reshape(shape),
+                                                                     *prepare_args)
                 p, iters, negative, finite = truncated_cg(kernel, x, g, float(gnorm),
                                                           int(maxiter), shape, extra)
             except NumbaError as exc:
