@@ -367,6 +367,10 @@ def test_mds_value_grad_hvp_and_no_cubic_temporary():
     code = source.split('"""', 2)[2]  # after the docstring, which prints the program
     assert f"({n}, {n}, {d})" not in code  # no N x N x d array anywhere in the kernel
     assert source.count("for i0 in range") == 2  # one nest for value and gradient, one to add
+    # the d = 3 coordinate loops are written out: the differences W_i - W_j computed for the
+    # value stay in registers for the gradient instead of being recomputed
+    assert "for i2 in range" not in code and "(recomputed)" not in code
+    assert code.count(f"= (a[i0, {d - 1}] - a[i1, {d - 1}])") == 1
 
 
 def test_mlp_value_grad_hvp():

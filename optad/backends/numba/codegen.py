@@ -24,6 +24,7 @@ from . import naming
 from .fusion import (SHAPE_OPS, UNIT, LoopGroup, group_equations, is_lowerable, is_outer_product,
                      is_row_times_matrix, sink_shape_ops, view_vars)
 from .lowering import ARRAY, REDUCTIONS, SCALAR, dtype_name, literal, pad_sum_p
+from .unroll import unroll_small_loops
 
 INDENT = "    "
 
@@ -398,6 +399,7 @@ def _lower_group(group, names, stored, index):
     loops = ", ".join(f"{naming.loop_index(k)} < {group.size[lab]}"
                       for k, lab in enumerate(writer.order))
     header = f"# ---- fused loop nest ({loops})" if loops else "# ---- scalar statements"
+    unroll_small_loops(top)
     return [header] + prelude + render(top, 0)
 
 
