@@ -306,15 +306,23 @@ FIRST_CALL = textwrap.dedent("""
 """)
 
 
-def first_call_times():
-    with tempfile.TemporaryDirectory() as cache:
-        env = dict(os.environ, OPTAD_CACHE_DIR=cache)
-        script = FIRST_CALL.format(root=str(ROOT))
-        cold = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
-                              text=True, check=True).stdout.split()
-        warm = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
-                              text=True, check=True).stdout.split()
-    return [float(t) for t in cold], [float(t) for t in warm]
+def first_call_times(runs):
+    """Medians and ranges over ``runs`` pairs of fresh processes, each pair on a new empty
+    kernel cache: (cold, warm) lists of [first call, import, second kernel] rows."""
+    cold, warm = [], []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as cache:
+            env = dict(os.environ, OPTAD_CACHE_DIR=cache)
+            script = FIRST_CALL.format(root=str(ROOT))
+            for rows in (cold, warm):
+                out = subprocess.run([sys.executable, "-c", script], env=env,
+                                     capture_output=True, text=True, check=True).stdout.split()
+                rows.append([float(t) for t in out])
+    return np.array(cold), np.array(warm)
+
+
+def spread(column):
+    return f"{np.median(column):.2f} s ({column.min():.2f}-{column.max():.2f})"
 
 
 # --------------------------------------------------------------------------- report
@@ -329,6 +337,8 @@ def main():
     parser.add_argument("--rounds", type=int, default=None)
     parser.add_argument("--only", default="", help="run only the problems whose name contains this "
                         "(and skip the first-call measurement)")
+    parser.add_argument("--first-call-runs", type=int, default=5,
+                        help="fresh-process pairs (empty, then warm cache) for the first calls")
     parser.add_argument("--settle", type=float, default=0.1,
                         help="seconds of sleep before each sample (0: back to back)")
     opts = parser.parse_args()
@@ -361,13 +371,14 @@ def main():
               f"{vg / t['optad f']:.2f} | {t['optad hvp'] / vg:.2f} |")
     if opts.only:   # a subset of the problems: no first-call measurement either
         return
-    cold, warm = first_call_times()
-    print(f"\nFirst call of the MLP h=16 value_and_grad in a fresh process (after `import optad`, "
-          f"which imports Numba: {cold[1]:.2f} s / {warm[1]:.2f} s):\n"
-          f"  new kernel (trace, generate, compile): {cold[0]:.2f} s; "
-          f"a second new kernel (optad.jit(f)): {cold[2]:.2f} s\n"
-          f"  warm kernel cache (trace, generate, load machine code): {warm[0]:.3f} s; "
-          f"a second cached kernel: {warm[2]:.3f} s")
+    cold, warm = first_call_times(opts.first_call_runs)
+    print(f"\nFirst call of the MLP h=16 value_and_grad in a fresh process, medians (ranges) of "
+          f"{opts.first_call_runs} runs, after `import optad` (Numba included: "
+          f"{spread(cold[:, 1])} / {spread(warm[:, 1])}):\n"
+          f"  new kernel (trace, generate, compile): {spread(cold[:, 0])}; "
+          f"a second new kernel (optad.jit(f)): {spread(cold[:, 2])}\n"
+          f"  warm kernel cache (trace, generate, load machine code): {spread(warm[:, 0])}; "
+          f"a second cached kernel: {spread(warm[:, 2])}")
 
 
 if __name__ == "__main__":
