@@ -275,13 +275,11 @@ def _njit_adapter(params, inputs, function, suffix=""):
 def _bind_constants(function, constants, n_inputs):
     """An njit function of the inputs alone, with the program's constants closed over (compiled
     on its first call only; see ``_njit_adapter`` for the cached twin compiled loops use)."""
-    import numba
+    from .backends.numba.specialise import specialise_source
     names = [f"x{k}" for k in range(n_inputs)]
     bound = [f"constants[{k}]" for k in range(len(constants))]
-    namespace = {"function": function, "constants": constants}
-    exec(f"def bound({', '.join(names)}):\n    return function({', '.join(names + bound)})\n",
-         namespace)
-    adapter = numba.njit(namespace["bound"])
+    source = f"def bound({', '.join(names)}):\n    return function({', '.join(names + bound)})\n"
+    adapter = specialise_source(source, "bound", {"function": function, "constants": constants})
     adapter.optad_unbound = (function, constants)
     return adapter
 
@@ -720,10 +718,9 @@ class Hvp(Transformed):
     def make_fast(self, kernel, traced, layout):
         if layout[0] != layout[1]:
             return None  # v must share x's structure (checked on the slow path)
-        if layout[0] is None:
-            flat_rest = _flattener(layout[2:])
-            return lambda x, v, *rest: kernel(x, *flat_rest(rest), v)[0]
         flat_rest = _flattener(layout[2:])
+        if layout[0] is None:
+            return lambda x, v, *rest: kernel(x, *flat_rest(rest), v)[0]
         kind = layout[0][0]
         return lambda x, v, *rest: kind(kernel(*x, *flat_rest(rest), *v))
 

@@ -15,8 +15,6 @@ iteration comes from ``clock_gettime(CLOCK_MONOTONIC)`` (Linux).
 """
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import sys
 
 import numba
@@ -32,14 +30,8 @@ _SUCCESS, _MAXITER, _NONFINITE, _MAXFEV, _XSTUCK = (st.SUCCESS, st.MAXITER, st.N
                                                     st.MAXFEV, st.LINE_SEARCH)
 
 
-def _has_clock_gettime():
-    try:
-        return hasattr(ctypes.CDLL(ctypes.util.find_library("c")), "clock_gettime")
-    except (OSError, TypeError):  # pragma: no cover - non-POSIX platforms
-        return False
-
-
-HAVE_CLOCK = _has_clock_gettime()
+# clock_gettime is linked by symbol, with Linux's clock id and a 64-bit timespec
+HAVE_CLOCK = sys.platform.startswith("linux") and sys.maxsize > 2 ** 32
 
 
 @intrinsic
@@ -60,13 +52,11 @@ def _clock_monotonic(typingctx):
     return types.float64(), codegen
 
 
-if HAVE_CLOCK and sys.platform.startswith("linux"):
+if HAVE_CLOCK:
     @numba.njit(cache=True)
     def _now():
         return _clock_monotonic()
-else:  # pragma: no cover - the clock id differs elsewhere; no per-iteration times then
-    HAVE_CLOCK = False
-
+else:  # pragma: no cover - no per-iteration times elsewhere
     @numba.njit(cache=True)
     def _now():
         return np.nan

@@ -445,7 +445,8 @@ def generate(program, header=""):
 
     available = [v for v in (*program.inputs, *program.constvars)]
     defs = []
-    calls = []
+    calls = []           # the kernel's body: segment calls (with a retry) and fallbacks
+    segment_calls = []   # the same segment calls, plain: the body of ``entry``
     fallbacks = []
     for i, piece in enumerate(pieces):
         eqns = piece if isinstance(piece, list) else [piece]
@@ -462,6 +463,7 @@ def generate(program, header=""):
                         "\n".join(INDENT + line for line in body))
             target = "".join(names(v) + ", " for v in outs) or "_"
             call = f"{target} = {fname}({', '.join(names(v) for v in params)})"
+            segment_calls.append(call)
             calls += ["try:", INDENT + call, "except Exception as error:  # corrupt machine code?",
                       INDENT + f"recover_from_corrupt_cache({fname}, error)", INDENT + call]
         else:
@@ -485,7 +487,7 @@ def generate(program, header=""):
 
     scalar_inputs = [f"{names(v)} = {_scalar_type(v.dtype)}({names(v)})"
                      for v in program.inputs if not v.shape]
-    entry = _entry_function(program, calls, names) if not fallbacks else []
+    entry = _entry_function(program, segment_calls, names) if not fallbacks else []
     consts = "".join(names(v) + ", " for v in program.constvars)
     fbs = "".join(f"fallback_{k}, " for k in range(len(fallbacks)))
     kernel = [
@@ -521,22 +523,10 @@ def generate(program, header=""):
     return source, fallbacks
 
 
-def _entry_function(program, calls, names):
+def _entry_function(program, segment_calls, names):
     """One compiled function running all segments, (inputs..., constants...) -> tuple of
     outputs (0-d inputs and outputs as scalars), for callers that stay inside Numba, such as
     compiled optimisation loops.  Only made when no equation falls back to NumPy."""
-    body = []
-    for line in calls:
-        if line.startswith(("try:", "except ")) or line.startswith(INDENT + "recover_"):
-            continue
-        body.append(line.strip())
-    # each call appears twice (the retry after a corrupt cache): keep the first
-    seen, unique = set(), []
-    for line in body:
-        if line not in seen:
-            seen.add(line)
-            unique.append(line)
-
     def output(atom):
         return literal(atom) if isinstance(atom, Lit) else names(atom)
 
@@ -544,5 +534,5 @@ def _entry_function(program, calls, names):
     outs = "".join(output(a) + ", " for a in program.outputs)
     return ["@numba.njit(cache=True, error_model=\"numpy\")",
             f"def entry({', '.join(params)}):",
-            *[INDENT + line for line in unique],
+            *[INDENT + line for line in segment_calls],
             f"{INDENT}return ({outs})", ""]

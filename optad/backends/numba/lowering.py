@@ -116,7 +116,8 @@ def _highest(dtype):
 # primitive -> (initial value(dtype), update(accumulator, value))
 REDUCTIONS = {
     # sums may be reassociated (several partial sums, as NumPy's pairwise np.sum): runtime.py
-    red.sum_p: (lambda dtype: literal_zero(dtype), lambda acc, v: f"{acc} = rt.sum_add({acc}, {v})"),
+    red.sum_p: (lambda dtype: literal_zero(dtype),
+                lambda acc, v: f"{acc} = rt.sum_add({acc}, {v})"),
     red.max_p: (_lowest, lambda acc, v: f"{acc} = rt.maximum({acc}, {v})"),
     red.min_p: (_highest, lambda acc, v: f"{acc} = rt.minimum({acc}, {v})"),
 }
