@@ -121,17 +121,35 @@ def matmul_batched(a, b, batch):
 # --------------------------------------------------------------------------- gathers
 
 @njit(**_JIT)
+def _index_error(index, n):
+    raise IndexError("index " + str(index) + " is out of bounds for axis with size " + str(n))
+
+
+@njit(**_JIT)
+def checked_indices(indices, n):
+    """The indices flattened, with negative ones counted from the end as NumPy does; raises
+    IndexError (as np.take does) for one outside [-n, n).  One pass over the index array, before
+    the loops that use it, so they read and write only inside their buffers."""
+    flat = np.ascontiguousarray(indices).reshape(-1)
+    out = np.empty(flat.size, np.int64)
+    for q in range(flat.size):
+        j = np.int64(flat[q])
+        if j < -n or j >= n:
+            _index_error(j, n)
+        out[q] = j + n if j < 0 else j
+    return out
+
+
+@njit(**_JIT)
 def gather(x, indices, pre, n, post):
     """np.take(x, indices, axis) on x viewed as (pre, n, post); result (pre, m, post)."""
     x3 = np.ascontiguousarray(x).reshape((pre, n, post))
-    flat = np.ascontiguousarray(indices).reshape(-1)
+    flat = checked_indices(indices, n)
     m = flat.size
     out = np.empty((pre, m, post), x.dtype)
     for p in range(pre):
         for q in range(m):
             j = flat[q]
-            if j < 0:
-                j += n
             for r in range(post):
                 out[p, q, r] = x3[p, j, r]
     return out
@@ -140,15 +158,13 @@ def gather(x, indices, pre, n, post):
 @njit(**_JIT)
 def scatter_add(x, indices, pre, size, post):
     """Transpose of gather: out (pre, size, post) with out[:, indices[q], :] += x[:, q, :]."""
-    flat = np.ascontiguousarray(indices).reshape(-1)
+    flat = checked_indices(indices, size)
     m = flat.size
     x3 = np.ascontiguousarray(x).reshape((pre, m, post))
     out = np.zeros((pre, size, post), x.dtype)
     for p in range(pre):
         for q in range(m):
             j = flat[q]
-            if j < 0:
-                j += size
             for r in range(post):
                 out[p, j, r] += x3[p, q, r]
     return out
