@@ -1,6 +1,19 @@
-"""simplify: fold zeros and ones, drop common subexpressions, remove dead code.
+"""simplify: fold exact identities, drop common subexpressions, remove dead code.
 
-Works on one Program and returns a new one with the same inputs and outputs."""
+Works on one Program and returns a new one with the same inputs and outputs.
+
+Only rewrites that give the same bits in IEEE arithmetic are made, for every input including
+NaN, infinities and signed zeros (integer and boolean operands, which have none of these, fold
+more).  The float rules, one line each in ``FOLD_RULES``:
+
+    x * 1, 1 * x, x / 1, x ** 1  ->  x
+    x - (+0)                     ->  x      (-0 - +0 = -0)
+    x + (-0), (-0) + x           ->  x      (but x + (+0) turns -0 into +0: kept)
+    neg(neg(x))                  ->  x
+
+``x * 0`` is *not* zero (inf * 0 and NaN * 0 are NaN), nor is ``0 / x``.  Symbolic zero tangents
+never reach this pass: the jvp and vjp transforms skip them before they become equations.
+"""
 from __future__ import annotations
 
 import numpy as np
@@ -8,10 +21,6 @@ import numpy as np
 from ..ir.program import Eqn, Lit, Program
 from ..primitives import elementwise as ew
 from ..primitives.shape import broadcast_p, reshape_p
-
-
-def _is_lit(atom, value):
-    return isinstance(atom, Lit) and atom.aval.dtype.kind != "b" and atom.value == value
 
 
 def _freeze(value):
@@ -27,54 +36,97 @@ def _freeze(value):
 
 
 def _atom_key(atom):
-    return atom.key() if isinstance(atom, Lit) else atom.id
+    # a literal by its bits: -0.0 and 0.0 are different operands, a NaN is equal to itself
+    return ("lit", atom.aval.dtype.str, atom.value.tobytes()) if isinstance(atom, Lit) else atom.id
 
 
-def _fold(eqn, zero_ids, one_ids):
-    """An atom equal to the equation's single output, a zero-eqn, or None."""
-    p = eqn.primitive
-    ins = eqn.inputs
-    out = eqn.outputs[0]
+class _Constants:
+    """The scalar value of literals and of arrays filled with one literal (``broadcast``)."""
 
-    def same_type(atom):
-        return not isinstance(atom, Lit) and atom.aval == out.aval
+    def __init__(self):
+        self.filled = {}   # var id -> the Lit filling it
 
-    def is_one(atom):
-        return _is_lit(atom, 1) or (not isinstance(atom, Lit) and atom.id in one_ids)
+    def value(self, atom):
+        lit = atom if isinstance(atom, Lit) else self.filled.get(atom.id)
+        return None if lit is None or lit.aval.dtype.kind == "b" else lit.value
 
-    def is_zero(atom):
-        return _is_lit(atom, 0) or (not isinstance(atom, Lit) and atom.id in zero_ids)
+    def is_one(self, atom):
+        value = self.value(atom)
+        return value is not None and value == 1
 
-    if p is ew.add_p:
-        if is_zero(ins[1]) and same_type(ins[0]):
-            return ins[0]
-        if is_zero(ins[0]) and same_type(ins[1]):
-            return ins[1]
-    elif p is ew.sub_p:
-        if is_zero(ins[1]) and same_type(ins[0]):
-            return ins[0]
-    elif p is ew.mul_p:
-        if is_one(ins[1]) and same_type(ins[0]):
-            return ins[0]
-        if is_one(ins[0]) and same_type(ins[1]):
-            return ins[1]
-        if is_zero(ins[0]) or is_zero(ins[1]):
-            return "zero"
-    elif p in (ew.div_p, ew.pow_p):
-        if is_one(ins[1]) and same_type(ins[0]):
-            return ins[0]
-        if p is ew.div_p and is_zero(ins[0]):
-            return "zero"
-    elif p is ew.neg_p:
-        if is_zero(ins[0]):
-            return "zero"
+    def is_zero(self, atom, sign=None):
+        """A zero; ``sign`` "+" or "-" asks for that zero (ints have only one, matching both)."""
+        value = self.value(atom)
+        if value is None or value != 0:
+            return False
+        if sign is None or np.dtype(type(value)).kind in "iu":
+            return True
+        return bool(np.signbit(value)) == (sign == "-")
+
+
+def _exact_dtype(atom):
+    """Integers and booleans: no NaN, no infinities, no signed zeros."""
+    return atom.aval.dtype.kind in "iub"
+
+
+def _mul(ins, out, c):
+    if c.is_one(ins[1]):
+        return ins[0]
+    if c.is_one(ins[0]):
+        return ins[1]
+    if all(_exact_dtype(a) for a in ins) and (c.is_zero(ins[0]) or c.is_zero(ins[1])):
+        return "zero"
     return None
+
+
+def _add(ins, out, c):
+    if c.is_zero(ins[1], "-"):
+        return ins[0]
+    if c.is_zero(ins[0], "-"):
+        return ins[1]
+    return None
+
+
+def _sub(ins, out, c):
+    return ins[0] if c.is_zero(ins[1], "+") else None
+
+
+def _by_one(ins, out, c):   # x / 1 and x ** 1
+    return ins[0] if c.is_one(ins[1]) else None
+
+
+def _neg(ins, out, c):
+    return "zero" if _exact_dtype(ins[0]) and c.is_zero(ins[0]) else None
+
+
+# primitive -> rule(inputs, output, constants) -> an atom equal to the output, "zero", or None
+FOLD_RULES = {
+    ew.mul_p: _mul,
+    ew.add_p: _add,
+    ew.sub_p: _sub,
+    ew.div_p: _by_one,
+    ew.pow_p: _by_one,
+    ew.neg_p: _neg,
+}
+
+
+def _fold(eqn, constants):
+    rule = FOLD_RULES.get(eqn.primitive)
+    if rule is None:
+        return None
+    out = eqn.outputs[0]
+    folded = rule(eqn.inputs, out, constants)
+    if folded is None or isinstance(folded, str):
+        return folded
+    # the kept operand must already be the output (no broadcast or dtype change hidden in it)
+    if isinstance(folded, Lit) or folded.aval != out.aval:
+        return None
+    return folded
 
 
 def simplify(program: Program) -> Program:
     subst = {}
-    zero_ids = set()
-    one_ids = set()
+    constants = _Constants()
     producer = {}
     cse = {}
     eqns = []
@@ -101,7 +153,7 @@ def simplify(program: Program) -> Program:
                     continue
                 eqn = Eqn(reshape_p, (source,), eqn.params, eqn.outputs, eqn.where)
         if not eqn.primitive.multiple_results:
-            folded = _fold(eqn, zero_ids, one_ids)
+            folded = _fold(eqn, constants)
             if folded == "zero":
                 out = eqn.outputs[0]
                 if not out.aval.shape:
@@ -112,10 +164,8 @@ def simplify(program: Program) -> Program:
             elif folded is not None:
                 subst[eqn.outputs[0].id] = folded
                 continue
-        if eqn.primitive is broadcast_p and _is_lit(eqn.inputs[0], 0):
-            zero_ids.add(eqn.outputs[0].id)
-        if eqn.primitive is broadcast_p and _is_lit(eqn.inputs[0], 1):
-            one_ids.add(eqn.outputs[0].id)
+        if eqn.primitive is broadcast_p and isinstance(eqn.inputs[0], Lit):
+            constants.filled[eqn.outputs[0].id] = eqn.inputs[0]
         key = (eqn.primitive.name, tuple(_atom_key(a) for a in eqn.inputs),
                _freeze(eqn.params))
         try:
