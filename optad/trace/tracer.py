@@ -22,6 +22,25 @@ class TracerError(Exception):
     """A traced value was used where a concrete value is needed."""
 
 
+def check_dtype(dtype, what: str):
+    """Refuse, before anything is traced or compiled, the dtypes no backend computes with:
+    complex, float16, byte orders other than the machine's, and non-numeric kinds."""
+    dtype = np.dtype(dtype)
+    if dtype.kind == "c":
+        raise TypeError(f"{what} is complex ({dtype}): optad does not support complex numbers "
+                        "on any backend; split it into real and imaginary float arrays")
+    if dtype == np.float16:
+        raise TypeError(f"{what} is float16, which optad does not support; convert it with "
+                        ".astype(np.float32)")
+    if dtype.kind not in "biuf":
+        raise TypeError(f"{what} has dtype {dtype}; optad computes with booleans, integers, "
+                        "float32 and float64 only")
+    if not dtype.isnative:
+        raise TypeError(f"{what} has the non-native byte order {dtype.str!r}; convert it with "
+                        ".astype(np.float64) (or the dtype you need) first")
+    return dtype
+
+
 def user_frame() -> str:
     """'file:line: code' of the innermost stack frame outside optad and NumPy."""
     numpy_dir = os.path.dirname(np.__file__)
@@ -59,6 +78,7 @@ class Trace:
         self.constvars: list[Var] = []
         self.constvalues: list = []
         self._const_ids: dict[int, Var] = {}
+        self._kept: list = []
         self.active = False
         self.record_where = True
 
@@ -73,24 +93,33 @@ class Trace:
         self.active = False
 
     def new_input(self, aval: ShapedArray) -> "Tracer":
+        check_dtype(aval.dtype, f"an input of shape {tuple(aval.shape)}")
         var = Var(aval)
         self.inputs.append(var)
         return Tracer(self, var)
 
     def constant(self, value) -> Var:
-        """A Var for an array (or an enclosing trace's tracer) this trace closes over."""
+        """A Var for an array (or an enclosing trace's tracer) this trace closes over.
+
+        An array is captured by value: a read-only copy taken now, so changing the array after
+        tracing changes neither the values folded while tracing nor the ones the kernel reads
+        (trace again - a new function object - to use new values)."""
         key = id(value)
         var = self._const_ids.get(key)
         if var is None:
+            self._kept.append(value)  # keeps the object alive, so its id stays unique
             if isinstance(value, Tracer):
                 aval = value.aval
             else:
-                value = np.asarray(value)
+                value = np.array(value, copy=True)
+                check_dtype(value.dtype, f"the array of shape {value.shape} used at "
+                                         f"{user_frame()}")
+                value.flags.writeable = False
                 aval = ShapedArray(value.shape, value.dtype)
             var = Var(aval)
             self._const_ids[key] = var
             self.constvars.append(var)
-            self.constvalues.append(value)  # keeps the object alive, so its id stays unique
+            self.constvalues.append(value)
         return var
 
     def atom(self, value, dtype=None):
@@ -106,9 +135,11 @@ class Trace:
         if isinstance(value, (bool, int, float)) and not isinstance(value, np.generic):
             # a Python scalar is weakly typed: it takes the dtype of the array operands
             return Lit(value, dtype if dtype is not None else np.asarray(value).dtype)
-        if isinstance(value, (np.number, np.bool_)) or (
+        if isinstance(value, (complex, np.number, np.bool_)) or (
                 isinstance(value, np.ndarray) and value.ndim == 0):
-            return Lit(value, np.asarray(value).dtype)
+            dtype = check_dtype(np.asarray(value).dtype,
+                                f"the scalar {np.asarray(value).item()!r} at {user_frame()}")
+            return Lit(value, dtype)
         return self.constant(value)
 
     def to_program(self, outputs) -> Program:
