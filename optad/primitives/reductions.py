@@ -52,7 +52,16 @@ def _argmax_weights(x, out, axes):
 def _extreme(name, impl):
     p = primitive(name, "reduction")
     impl_rules[p] = lambda x, axes: impl(x, axis=axes)
-    shape_rules[p] = _reduced_shape
+    operation = {"reduce_max": "maximum", "reduce_min": "minimum"}[name]
+
+    def shape_rule(x, lits, axes):
+        if any(x.shape[a] == 0 for a in axes if 0 <= a < len(x.shape)):
+            # as NumPy: a max or min over nothing has no value (a sum over nothing is 0)
+            raise ValueError(f"zero-size array to reduction operation {operation} which "
+                             f"has no identity (axes {axes} of shape {x.shape})")
+        return _reduced_shape(x, lits, axes)
+
+    shape_rules[p] = shape_rule
     jvp_rules[p] = lambda primals, tangents, outs, axes: (
         None if tangents[0] is None
         else reduce_sum(mul(tangents[0], _argmax_weights(primals[0], outs, axes)), axes))

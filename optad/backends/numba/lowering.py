@@ -115,12 +115,17 @@ def _highest(dtype):
 
 # primitive -> (initial value(dtype), update(accumulator, value))
 REDUCTIONS = {
-    # sums may be reassociated (several partial sums, as NumPy's pairwise np.sum): runtime.py
-    red.sum_p: (lambda dtype: literal_zero(dtype),
+    # sums may be reassociated (several partial sums, as NumPy's pairwise np.sum): runtime.py;
+    # a float32 sum into a scalar accumulates in float64 (its init is 0.0, see _sum_init)
+    red.sum_p: (lambda dtype: _sum_init(dtype),
                 lambda acc, v: f"{acc} = rt.sum_add({acc}, {v})"),
     red.max_p: (_lowest, lambda acc, v: f"{acc} = rt.maximum({acc}, {v})"),
     red.min_p: (_highest, lambda acc, v: f"{acc} = rt.minimum({acc}, {v})"),
 }
+
+
+def _sum_init(dtype):
+    return "0.0" if np.dtype(dtype) == np.float32 else literal_zero(dtype)
 
 
 def literal_zero(dtype):
