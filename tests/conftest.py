@@ -4,15 +4,32 @@ import os
 import tempfile
 
 # Compiled kernels of this test session go to a fresh cache directory, shared by all tests
-# (and by subprocesses they start), never to the user's ~/.cache/optad.
-os.environ.setdefault("OPTAD_CACHE_DIR", tempfile.mkdtemp(prefix="optad-test-cache-"))
+# (and by subprocesses they start), never to the user's ~/.cache/optad.  The folder is removed
+# when the session ends (only if this session made it).
+if not os.environ.get("OPTAD_CACHE_DIR"):
+    _SESSION_CACHE = tempfile.mkdtemp(prefix="optad-test-cache-")
+    os.environ["OPTAD_CACHE_DIR"] = _SESSION_CACHE
+else:
+    _SESSION_CACHE = None
 
 # No GPU here: the CUDA backend is tested under Numba's simulator (must be set before numba is
 # imported; a machine with a GPU can run the tests on it with NUMBA_ENABLE_CUDASIM=0).
 os.environ.setdefault("NUMBA_ENABLE_CUDASIM", "1")
 
+import shutil  # noqa: E402
+
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: compile-heavy or subprocess test (deselect with "
+                                       "-m 'not slow')")
+
+
+def pytest_unconfigure(config):
+    if _SESSION_CACHE is not None and os.environ.get("OPTAD_CACHE_DIR") == _SESSION_CACHE:
+        shutil.rmtree(_SESSION_CACHE, ignore_errors=True)
 
 
 def available_backends():
