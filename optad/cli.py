@@ -4,6 +4,10 @@
     optad plot RUN_DIR [RUN_DIR ...] [--out DIR]
     optad check CONFIG [CONFIG ...]
     optad list
+    optad cache info | clear
+
+Errors a user can fix (a bad config, an unusable --out folder, an unreachable scheduler) are
+one line on stderr and exit status 2, not a traceback.
 """
 from __future__ import annotations
 
@@ -55,6 +59,11 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("configs", type=Path, nargs="+", metavar="CONFIG")
 
     commands.add_parser("list", help="list problems, methods and their options")
+
+    cache = commands.add_parser("cache", help="the kernel cache ($OPTAD_CACHE_DIR or "
+                                              "~/.cache/optad)")
+    cache.add_argument("action", choices=("info", "clear"),
+                       help="info: folder, kernels, size and limit; clear: delete every kernel")
     return parser
 
 
@@ -135,7 +144,32 @@ def _cmd_list(args) -> int:
     return 0
 
 
-COMMANDS = {"run": _cmd_run, "plot": _cmd_plot, "check": _cmd_check, "list": _cmd_list}
+def _cmd_cache(args) -> int:
+    from .backends.numba import cache
+
+    if args.action == "clear":
+        print(f"removed {cache.clear()} kernels from {cache.cache_dir()}")
+        return 0
+    info = cache.info()
+    print(f"folder:  {info['folder']}")
+    print(f"kernels: {info['kernels']} ({info['bytes'] / 2 ** 20:.1f} MB of "
+          f"{info['limit_bytes'] / 2 ** 20:.0f} MB; set OPTAD_CACHE_MAX_MB to change)")
+    print("status:  " + ("usable" if info["usable"] else f"not usable: {info['problem']} "
+                         "(kernels are compiled in memory)"))
+    return 0
+
+
+COMMANDS = {"run": _cmd_run, "plot": _cmd_plot, "check": _cmd_check, "list": _cmd_list,
+            "cache": _cmd_cache}
+
+
+def _os_error(args, error: OSError) -> str:
+    where = error.filename or getattr(args, "out", None) or ""
+    what = error.strerror or str(error)
+    if getattr(args, "out", None) is not None and args.command == "run":
+        return f"cannot write the run folder under --out {args.out}: {what}" + (
+            f" ({where})" if str(where) != str(args.out) else "")
+    return f"{where}: {what}" if where else what
 
 
 def main(argv=None) -> int:
@@ -145,8 +179,11 @@ def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
-    except (ConfigError, DistributedUnavailable, FileNotFoundError) as error:
+    except (ConfigError, DistributedUnavailable) as error:
         print(f"optad {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:   # --out on a file, a read-only folder, a full disk, ...
+        print(f"optad {args.command}: error: {_os_error(args, error)}", file=sys.stderr)
         return 2
 
 

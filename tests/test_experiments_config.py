@@ -79,7 +79,7 @@ def test_good_config_fields():
     ("seeds", [0, 0], ["seeds", "distinct"]),
     ("seeds", [], ["seeds", "non-empty list"]),
     ("seeds.1", -3, ["seeds[1]", "-3", "non-negative integer"]),
-    ("budget.maxiter", KeyError, ["budget.maxiter", "missing"]),
+    ("budget.maxiter", 0, ["budget.maxiter", "0", "positive integer"]),
     ("budget.maxiter", 2.5, ["budget.maxiter", "2.5", "positive integer"]),
     ("budget.hours", 1, ["budget.hours", "unknown key", "maxiter, seconds, stop_at_target"]),
     ("backend", "gpu", ["backend", "'gpu'", "numba, numpy, cuda"]),

@@ -12,12 +12,16 @@ list of methods with their options, seeds, a budget and the plots to draw::
     budget: {maxiter: 500}
     plots: [iterations, evaluations, time]
 
-Any bad key, type or value raises ``ConfigError`` naming the key path, the bad value and what is
-accepted. Validation constructs each problem (cheap) to check its parameters; nothing is run.
+Every bad key, type or value is reported - all of them at once, in one ``ConfigError`` - naming
+the key path, the bad value and what is accepted (with "did you mean" for a near miss).
+``seeds`` defaults to ``[0]`` and ``budget`` to ``{maxiter: 500}``.  YAML aliases (``*name``) are
+refused, so a small file cannot expand into a huge document.  Validation constructs each problem
+(cheap) to check its parameters; nothing is run.
 """
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import inspect
 import math
 from dataclasses import dataclass, field
@@ -40,8 +44,42 @@ TOP_KEYS = ("name", "description", "problem", "sweep", "methods", "seeds", "budg
 XSCALES = ("linear", "log")
 
 
+DEFAULT_SEEDS = (0,)
+DEFAULT_MAXITER = 500
+
+
 class ConfigError(ValueError):
     """A config file is not valid; the message names the key path and what is accepted."""
+
+
+class _Problems:
+    """Collects the ConfigErrors of independent checks, to report them all at once."""
+
+    def __init__(self):
+        self.messages = []
+
+    def check(self, function, *args, default=None):
+        try:
+            return function(*args)
+        except ConfigError as error:
+            self.messages.extend(getattr(error, "messages", None) or str(error).split("\n"))
+            return default
+
+    def raise_if_any(self):
+        if not self.messages:
+            return
+        error = ConfigError(self.messages[0] if len(self.messages) == 1 else
+                            f"{len(self.messages)} problems:\n" + "\n".join(
+                                "  " + m for m in self.messages))
+        error.messages = list(self.messages)
+        raise error
+
+
+def did_you_mean(value, choices) -> str:
+    if not isinstance(value, str):
+        return ""
+    close = difflib.get_close_matches(value, [str(c) for c in choices], n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 @dataclass(frozen=True)
@@ -156,8 +194,9 @@ class Config:
 
 # --------------------------------------------------------------------------- value checks
 
-def _fail(path: str, value, accepted: str):
-    raise ConfigError(f"{path}: got {value!r} ({type(value).__name__}); expected {accepted}")
+def _fail(path: str, value, accepted: str, choices=()):
+    raise ConfigError(f"{path}: got {value!r} ({type(value).__name__}); expected {accepted}"
+                      + did_you_mean(value, choices))
 
 
 def _number(path, value, accepted):
@@ -177,7 +216,7 @@ def check_kind(path: str, value, kind):
     accepted = describe_kind(kind)
     if isinstance(kind, tuple):
         if value not in kind:
-            _fail(path, value, accepted)
+            _fail(path, value, accepted, kind)
         return value
     if kind == "bool":
         if not isinstance(value, bool):
@@ -195,15 +234,16 @@ def check_kind(path: str, value, kind):
 
 
 def _mapping(path, value, allowed, required=()):
+    """Check the keys of a mapping: every unknown and every missing key in one error."""
     if not isinstance(value, dict):
         _fail(path, value, "a mapping with keys " + ", ".join(allowed))
-    for key in value:
-        if key not in allowed:
-            raise ConfigError(f"{path}.{key}: unknown key {key!r}; accepted keys at {path}: "
-                              + ", ".join(allowed))
-    for key in required:
-        if key not in value:
-            raise ConfigError(f"{path}.{key}: missing; {path} needs " + ", ".join(required))
+    messages = [f"{path}.{key}: unknown key {key!r}; accepted keys at {path}: "
+                + ", ".join(allowed) + did_you_mean(key, allowed)
+                for key in value if key not in allowed]
+    messages += [f"{path}.{key}: missing; {path} needs " + ", ".join(required)
+                 for key in required if key not in value]
+    if messages:
+        raise ConfigError("\n".join(messages))
     return value
 
 
@@ -233,12 +273,17 @@ def _problem(raw) -> ProblemSpec:
     _mapping("problem", raw, ("name", "params"), required=("name",))
     name = raw["name"]
     if name not in PROBLEMS:
-        _fail("problem.name", name, "one of " + ", ".join(sorted(PROBLEMS)))
+        _fail("problem.name", name, "one of " + ", ".join(sorted(PROBLEMS)), PROBLEMS)
     kinds = _problem_param_kinds(name)
     params = raw.get("params") or {}
-    _mapping("problem.params", params, tuple(kinds))
-    checked = {key: _check_problem_value(f"problem.params.{key}", value, kinds[key])
-               for key, value in params.items()}
+    problems = _Problems()
+    problems.check(_mapping, "problem.params", params, tuple(kinds))
+    checked = {}
+    for key, value in (params.items() if isinstance(params, dict) else ()):
+        if key in kinds:
+            checked[key] = problems.check(_check_problem_value, f"problem.params.{key}", value,
+                                          kinds[key])
+    problems.raise_if_any()
     return ProblemSpec(name, checked)
 
 
@@ -250,7 +295,7 @@ def _sweep(raw, problem: ProblemSpec):
     param = raw["param"]
     if param not in kinds:
         _fail("sweep.param", param, f"a parameter of problem {problem.name!r}: "
-              + ", ".join(kinds))
+              + ", ".join(kinds), kinds)
     if param in problem.params:
         raise ConfigError(f"sweep.param: {param!r} is also set in problem.params; "
                           f"set it in one place only")
@@ -284,39 +329,47 @@ def _sweep_options(path, raw, accepted, sweep):
     return checked
 
 
+def _method(path, entry, sweep, labels) -> MethodSpec:
+    _mapping(path, entry, ("label", "method", "options", "sweep_options"), required=("method",))
+    method = entry["method"]
+    if method not in METHOD_OPTIONS:
+        _fail(f"{path}.method", method, "one of " + ", ".join(METHOD_OPTIONS), METHOD_OPTIONS)
+    problems = _Problems()
+    label = problems.check(_string, f"{path}.label", entry.get("label", method))
+    if label in labels:
+        problems.messages.append(f"{path}.label: {label!r} is used twice; labels must be unique")
+    labels.add(label)
+    options = entry.get("options") or {}
+    accepted = METHOD_OPTIONS[method]
+    if not isinstance(options, dict):
+        _fail(f"{path}.options", options, "a mapping of option names to values")
+    checked = {}
+    for key, value in options.items():
+        if key not in accepted:
+            problems.messages.append(
+                f"{path}.options.{key}: unknown option {key!r} for method {method!r}; "
+                "accepted: " + ", ".join(accepted) + did_you_mean(key, accepted))
+        else:
+            checked[key] = problems.check(check_kind, f"{path}.options.{key}", value,
+                                          accepted[key][0])
+    per_point = problems.check(_sweep_options, f"{path}.sweep_options",
+                               entry.get("sweep_options"), accepted, sweep, default={})
+    for key in per_point:
+        if key in checked:
+            problems.messages.append(f"{path}.sweep_options.{key}: also set in {path}.options; "
+                                     "set it in one place only")
+    problems.raise_if_any()
+    return MethodSpec(label, method, checked, per_point)
+
+
 def _methods(raw, sweep=None) -> tuple:
     if not isinstance(raw, list) or not raw:
         _fail("methods", raw, "a non-empty list of {label, method, options}")
-    specs, labels = [], set()
-    for i, entry in enumerate(raw):
-        path = f"methods[{i}]"
-        _mapping(path, entry, ("label", "method", "options", "sweep_options"),
-                 required=("method",))
-        method = entry["method"]
-        if method not in METHOD_OPTIONS:
-            _fail(f"{path}.method", method, "one of " + ", ".join(METHOD_OPTIONS))
-        label = _string(f"{path}.label", entry.get("label", method))
-        if label in labels:
-            raise ConfigError(f"{path}.label: {label!r} is used twice; labels must be unique")
-        labels.add(label)
-        options = entry.get("options") or {}
-        accepted = METHOD_OPTIONS[method]
-        if not isinstance(options, dict):
-            _fail(f"{path}.options", options, "a mapping of option names to values")
-        for key in options:
-            if key not in accepted:
-                raise ConfigError(f"{path}.options.{key}: unknown option {key!r} for method "
-                                  f"{method!r}; accepted: " + ", ".join(accepted))
-        checked = {key: check_kind(f"{path}.options.{key}", value, accepted[key][0])
-                   for key, value in options.items()}
-        per_point = _sweep_options(f"{path}.sweep_options", entry.get("sweep_options"),
-                                   accepted, sweep)
-        for key in per_point:
-            if key in checked:
-                raise ConfigError(f"{path}.sweep_options.{key}: also set in {path}.options; "
-                                  f"set it in one place only")
-        specs.append(MethodSpec(label, method, checked, per_point))
-    return tuple(specs)
+    problems, labels = _Problems(), set()
+    specs = tuple(problems.check(_method, f"methods[{i}]", entry, sweep, labels)
+                  for i, entry in enumerate(raw))
+    problems.raise_if_any()
+    return specs
 
 
 def _seeds(raw) -> tuple:
@@ -324,20 +377,27 @@ def _seeds(raw) -> tuple:
         raw = [raw]
     if not isinstance(raw, list) or not raw:
         _fail("seeds", raw, "a non-empty list of non-negative integers")
-    seeds = tuple(check_kind(f"seeds[{i}]", s, "int0") for i, s in enumerate(raw))
+    problems = _Problems()
+    seeds = tuple(problems.check(check_kind, f"seeds[{i}]", s, "int0") for i, s in enumerate(raw))
+    problems.raise_if_any()
     if len(set(seeds)) != len(seeds):
         _fail("seeds", raw, "distinct seeds")
     return seeds
 
 
 def _budget(raw) -> Budget:
-    _mapping("budget", raw, ("maxiter", "seconds", "stop_at_target"), required=("maxiter",))
-    return Budget(
-        maxiter=check_kind("budget.maxiter", raw["maxiter"], "int+"),
+    raw = {} if raw is None else raw
+    _mapping("budget", raw, ("maxiter", "seconds", "stop_at_target"))
+    problems = _Problems()
+    budget = Budget(
+        maxiter=problems.check(check_kind, "budget.maxiter", raw.get("maxiter", DEFAULT_MAXITER),
+                               "int+"),
         seconds=None if raw.get("seconds") is None
-        else check_kind("budget.seconds", raw["seconds"], "float+"),
-        stop_at_target=check_kind("budget.stop_at_target", raw.get("stop_at_target", False),
-                                  "bool"))
+        else problems.check(check_kind, "budget.seconds", raw["seconds"], "float+"),
+        stop_at_target=problems.check(check_kind, "budget.stop_at_target",
+                                      raw.get("stop_at_target", False), "bool"))
+    problems.raise_if_any()
+    return budget
 
 
 def _plots(raw, sweep, target) -> tuple:
@@ -345,9 +405,12 @@ def _plots(raw, sweep, target) -> tuple:
         return ("iterations", "evaluations", "time")
     if not isinstance(raw, list) or not raw:
         _fail("plots", raw, "a non-empty list drawn from " + ", ".join(PLOT_KINDS))
+    problems = _Problems()
     for i, kind in enumerate(raw):
         if kind not in PLOT_KINDS:
-            _fail(f"plots[{i}]", kind, "one of " + ", ".join(PLOT_KINDS))
+            problems.check(_fail, f"plots[{i}]", kind, "one of " + ", ".join(PLOT_KINDS),
+                           PLOT_KINDS)
+    problems.raise_if_any()
     if "sweep" in raw and (sweep is None or target is None):
         raise ConfigError("plots: 'sweep' needs both a sweep section and a target")
     return tuple(dict.fromkeys(raw))
@@ -367,28 +430,55 @@ def _check_problems_build(problem: ProblemSpec, sweep: SweepSpec | None) -> None
                 from None
 
 
+def _backend(value):
+    if value not in BACKENDS:
+        _fail("backend", value, "one of " + ", ".join(BACKENDS), BACKENDS)
+    return value
+
+
 def validate(raw: Any, name: str = "config") -> Config:
-    """Turn the parsed YAML document into a Config, or raise ConfigError."""
-    _mapping("<top level>", raw, TOP_KEYS, required=("problem", "methods", "seeds", "budget"))
-    problem = _problem(raw["problem"])
-    sweep = _sweep(raw.get("sweep"), problem)
-    backend = raw.get("backend", "numba")
-    if backend not in BACKENDS:
-        _fail("backend", backend, "one of " + ", ".join(BACKENDS))
+    """Turn the parsed YAML document into a Config, or raise ConfigError naming every problem."""
+    if not isinstance(raw, dict):
+        _mapping("<top level>", raw, TOP_KEYS)
+    problems = _Problems()
+    problems.check(_mapping, "<top level>", raw, TOP_KEYS, ("problem", "methods"))
+    problem = problems.check(_problem, raw["problem"]) if "problem" in raw else None
+    sweep = problems.check(_sweep, raw.get("sweep"), problem) if problem else None
+    backend = problems.check(_backend, raw.get("backend", "numba"))
     target = raw.get("target")
     if target is not None:
-        target = check_kind("target", target, "float+")
-    config = Config(
-        name=_string("name", raw.get("name", name)),
-        description=str(raw.get("description", "") or ""),
-        problem=problem, sweep=sweep, methods=_methods(raw["methods"], sweep),
-        seeds=_seeds(raw["seeds"]), budget=_budget(raw["budget"]), backend=backend,
-        target=target, plots=_plots(raw.get("plots"), sweep, target),
-        xscale=check_kind("xscale", raw.get("xscale", "linear"), XSCALES))
-    if config.budget.stop_at_target and target is None:
-        raise ConfigError("budget.stop_at_target: true needs a top-level target")
-    _check_problems_build(problem, sweep)
-    return config
+        target = problems.check(check_kind, "target", target, "float+")
+    config_name = problems.check(_string, "name", raw.get("name", name))
+    methods = problems.check(_methods, raw["methods"], sweep) if "methods" in raw else None
+    seeds = problems.check(_seeds, raw.get("seeds", list(DEFAULT_SEEDS)))
+    budget = problems.check(_budget, raw.get("budget"))
+    if problem is not None and raw.get("sweep") is not None and sweep is None:
+        sweep_for_plots = SweepSpec("?", (None,))   # the sweep was reported already
+    else:
+        sweep_for_plots = sweep
+    plots = problems.check(_plots, raw.get("plots"), sweep_for_plots, target)
+    xscale = problems.check(check_kind, "xscale", raw.get("xscale", "linear"), XSCALES)
+    if budget is not None and budget.stop_at_target and raw.get("target") is None:
+        problems.messages.append("budget.stop_at_target: true needs a top-level target")
+    if problem is not None and not problems.messages:
+        problems.check(_check_problems_build, problem, sweep)
+    problems.raise_if_any()
+    return Config(name=config_name, description=str(raw.get("description", "") or ""),
+                  problem=problem, sweep=sweep, methods=methods, seeds=seeds, budget=budget,
+                  backend=backend, target=target, plots=plots, xscale=xscale)
+
+
+class _NoAliasSafeLoader(yaml.SafeLoader):
+    """``yaml.safe_load``'s loader, refusing aliases: a "billion laughs" document of 1 KB whose
+    aliases nest ten deep would otherwise expand to gigabytes."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, f"aliases (*{event.anchor}) are not accepted in optad configs; "
+                "write the value out", event.start_mark)
+        return super().compose_node(parent, index)
 
 
 def load_config(path) -> tuple[Config, str]:
@@ -396,10 +486,15 @@ def load_config(path) -> tuple[Config, str]:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: cannot read config: it is a folder, not a YAML file") \
+            from None
     except OSError as error:
         raise ConfigError(f"{path}: cannot read config: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not a text file (a YAML config is UTF-8 text)") from None
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=_NoAliasSafeLoader)   # safe_load, without aliases
     except yaml.YAMLError as error:
         raise ConfigError(f"{path}: not valid YAML: {error}") from None
     try:

@@ -6,7 +6,6 @@ iterates in this process or on a cluster.
 """
 from __future__ import annotations
 
-import re
 import time
 import warnings
 from dataclasses import asdict, dataclass
@@ -17,6 +16,7 @@ import numpy as np
 from ..problems import make_problem
 from .config import Config, MethodSpec
 from .history import first_reaching, normalise_history
+from .rundir import safe_name
 
 
 @dataclass(frozen=True)
@@ -39,8 +39,8 @@ def job_list(config: Config) -> list[Job]:
 def job_name(config: Config, job: Job) -> str:
     """A file-system-safe name, e.g. ``d=8__GD__seed2``."""
     parts = [] if config.sweep is None else [f"{config.sweep.param}={job.sweep_value}"]
-    parts += [job.method.label, f"seed{job.seed}"]
-    return re.sub(r"[^A-Za-z0-9=._+-]+", "-", "__".join(parts))
+    parts += [safe_name(job.method.label), f"seed{job.seed}"]
+    return safe_name("__".join(parts))
 
 
 def job_title(config: Config, job: Job) -> str:

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import csv
+import errno
+import hashlib
 import io
 import json
 import os
 import platform
+import re
 import sys
 import tempfile
 import time
@@ -15,17 +18,33 @@ HISTORY_COLUMNS = ("iteration", "f", "gap", "grad_norm", "nfev", "njev", "nhev",
                    "time_s")
 
 
+def safe_name(text: str) -> str:
+    """``text`` as one file name: characters other than letters, digits and ``=._+-`` become
+    ``-``; when that changed anything, a short hash of the original keeps two different texts
+    (``GD/a`` and ``GD?a``) two different names."""
+    cleaned = re.sub(r"[^A-Za-z0-9=._+-]+", "-", text).lstrip(".-") or "-"
+    if cleaned != text:
+        cleaned += "-" + hashlib.sha256(text.encode()).hexdigest()[:6]
+    return cleaned
+
+
 def create_unique_dir(parent, stem: str) -> Path:
-    """Make a new folder ``parent/stem-YYYYmmdd-HHMMSS[-k]``; never reuses an existing one."""
+    """Make a new folder ``parent/stem-YYYYmmdd-HHMMSS[-k]``; never reuses an existing one.
+    ``stem`` is made a plain file name first, so the folder is always directly inside
+    ``parent`` (a config named ``../../x`` or ``/tmp/x`` cannot write elsewhere)."""
     parent = Path(parent)
+    if parent.exists() and not parent.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "it is a file, not a folder", str(parent))
     parent.mkdir(parents=True, exist_ok=True)
-    base = f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}"
+    base = f"{safe_name(stem)}-{time.strftime('%Y%m%d-%H%M%S')}"
     for attempt in range(1, 10_000):
         candidate = parent / (base if attempt == 1 else f"{base}-{attempt}")
         try:
             candidate.mkdir()  # atomic: fails if another process made it first
         except FileExistsError:
             continue
+        if candidate.resolve().parent != parent.resolve():   # cannot happen with a safe name
+            raise RuntimeError(f"run folder {candidate} is not inside {parent}")
         return candidate
     raise RuntimeError(f"could not create a new run folder under {parent}")
 

@@ -88,8 +88,13 @@ def run_config(config: Config, config_text: str, out_dir="runs", scheduler: str 
     stream = stream if stream is not None else sys.stderr
     client = None
     if scheduler is not None:
-        from .distributed import connect
-        client = connect(scheduler)  # fail before creating the run folder
+        from .distributed import DistributedUnavailable, connect
+        try:
+            client = connect(scheduler)  # fail before creating the run folder
+        except ValueError as error:   # Dask's words for an address it cannot parse
+            raise DistributedUnavailable(
+                f"--scheduler {scheduler!r} is not a scheduler address ({error}); use 'local' "
+                "or an address such as tcp://host:8786") from None
     run_dir = create_unique_dir(out_dir, config.name)
     atomic_write_text(run_dir / "config.yaml", config_text)
     atomic_write_json(run_dir / "config.json", config.to_dict())
