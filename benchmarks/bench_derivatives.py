@@ -5,8 +5,10 @@ JAX, autograd and PyTorch (each optional), on least squares, MDS and the wine ML
 
 All methods of one problem are timed in one process, interleaved (one sample of each method per
 round, in a new random order each round, rounds repeated), float64; a sample is a batch of calls long enough to time well, and a
-method's time is the median over rounds.  Also measured, in fresh processes: the first call of a
-new MLP gradient kernel (trace, generate, compile) and the first call with a warm kernel cache.
+method's time is the median over rounds.  Then optad's methods are timed again with one busy
+process beside (a pure-Python loop on one core: "loaded"), as on a machine running a second job.
+Also measured, in fresh processes: the first call of a new MLP gradient kernel (trace, generate,
+compile) and the first call with a warm kernel cache.
 """
 from __future__ import annotations
 
@@ -278,6 +280,19 @@ def time_interleaved(ms, rounds, target=5e-3, settle=0.1):
     return {name: float(np.median(s)) for name, s in samples.items()}
 
 
+class BusyNeighbour:
+    """One other process keeping one core busy while the block runs."""
+
+    def __enter__(self):
+        self.proc = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        time.sleep(0.5)
+        return self
+
+    def __exit__(self, *exc):
+        self.proc.kill()
+        self.proc.wait()
+
+
 # --------------------------------------------------------------------------- first calls
 
 FIRST_CALL = textwrap.dedent("""
@@ -341,6 +356,8 @@ def main():
                         help="fresh-process pairs (empty, then warm cache) for the first calls")
     parser.add_argument("--settle", type=float, default=0.1,
                         help="seconds of sleep before each sample (0: back to back)")
+    parser.add_argument("--no-loaded", action="store_true",
+                        help="skip timing optad again with one busy process beside")
     opts = parser.parse_args()
     rounds = opts.rounds or (7 if opts.quick else 31)
     print(f"numpy {np.__version__}, jax {getattr(jax, '__version__', '-')}, "
@@ -354,21 +371,35 @@ def main():
         ms = methods(prob)
         check_against_numpy(prob, ms)
         times = time_interleaved(ms, rounds, settle=opts.settle)
-        rows.append((prob["name"], times))
-        print(f"## {prob['name']}")
+        loaded = {}
+        if not opts.no_loaded:
+            with BusyNeighbour():
+                loaded = time_interleaved({k: f for k, f in ms.items() if k.startswith("optad")},
+                                          rounds, settle=opts.settle)
+        rows.append((prob["name"], times, loaded))
+        print(f"## {prob['name']}" + ("   (loaded: one busy process beside)" if loaded else ""))
         for name, t in times.items():
-            print(f"  {name:26s}{fmt(t)}")
+            extra = f"   loaded {fmt(loaded[name])} ({loaded[name] / t:.2f}x)" \
+                if name in loaded else ""
+            print(f"  {name:26s}{fmt(t)}{extra}")
         print()
 
     print("Ratios (< 1 means optad is faster):\n")
-    print("| problem | optad v&g (us) | / JAX | / best by hand | v&g / f | hvp / v&g |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for name, t in rows:
+    print("| problem | optad v&g (us) | / JAX | / best by hand | v&g / f | hvp / v&g | "
+          "loaded v&g (us) | loaded / quiet (f, v&g, hvp) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for name, t, loaded in rows:
         vg = t["optad value_and_grad"]
         jax_r = f"{vg / t['JAX jit value_and_grad']:.2f}" if "JAX jit value_and_grad" in t else "-"
         hand = min(t["NumPy by hand"], t["Numba by hand"])
+        if loaded:
+            load_cols = (f"{loaded['optad value_and_grad'] * 1e6:.1f} | " + ", ".join(
+                f"{loaded[k] / t[k]:.2f}" for k in ("optad f", "optad value_and_grad",
+                                                     "optad hvp")))
+        else:
+            load_cols = "- | -"
         print(f"| {name} | {vg * 1e6:.1f} | {jax_r} | {vg / hand:.2f} | "
-              f"{vg / t['optad f']:.2f} | {t['optad hvp'] / vg:.2f} |")
+              f"{vg / t['optad f']:.2f} | {t['optad hvp'] / vg:.2f} | {load_cols} |")
     if opts.only:   # a subset of the problems: no first-call measurement either
         return
     cold, warm = first_call_times(opts.first_call_runs)

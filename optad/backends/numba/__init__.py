@@ -10,6 +10,7 @@ with ``numba.njit(cache=True, error_model="numpy")`` and cached on disk.
     elementary.py  vectorisable exp / expm1 / tanh
     runtime.py     helpers kernels call (BLAS products, gathers, NaN-aware max)
     warm_start.py  loading cached machine code without Numba's compiler set-up
+    threads.py     the thread count of the BLAS kernels call (1 unless OPTAD_BLAS_THREADS)
 
 ``compile_program(program)`` returns ``kernel(*flat_inputs) -> list of outputs``;
 ``program_source(program)`` returns the generated source.
@@ -26,9 +27,9 @@ from numba.core.dispatcher import Dispatcher
 
 from ...primitives.registry import impl_rules
 from ...transforms import inline_calls
-from . import cache
+from . import cache, threads
 from .codegen import generate
-from .warm_start import fast_cache_loads
+from .warm_start import fast_cache_loads, load_blas
 
 
 @functools.lru_cache(maxsize=1)
@@ -70,6 +71,9 @@ def compile_program(program):
     source, fallbacks, program = _source_and_fallbacks(program)
     module = cache.load_module(source)
     _fast_loads(module)
+    if not threads._state["done"] and ("rt.matmul" in source or "np.linalg" in source):
+        load_blas()   # so the BLAS these kernels call is loaded, and its threads can be set
+        threads.limit_kernel_blas()
     constants = [_bind_constant(v, c) for v, c in zip(program.constvars, program.constvalues)]
     kernel = module.make_kernel(constants, [_fallback(e) for e in fallbacks])
     kernel.source = source

@@ -80,11 +80,20 @@ def _fetch_blas_pointers():
     except Exception:   # an unusual SciPy layout: Numba imports scipy.linalg itself later
         return
     sys.modules[_BLAS_MODULE] = module
+    _state["blas_loaded"] = True
     try:
         touch()
     finally:
         if sys.modules.get(_BLAS_MODULE) is module:
             del sys.modules[_BLAS_MODULE]
+
+
+def load_blas():
+    """Load the BLAS library kernels call, the lean way when possible (see above)."""
+    _fetch_blas_pointers()
+    if _BLAS_MODULE not in sys.modules and "scipy.linalg" not in sys.modules \
+            and not _state.get("blas_loaded"):
+        import scipy.linalg.cython_blas  # noqa: F401  (an unusual layout: the usual import)
 
 
 def _load_cached(dispatcher, sig) -> bool:
