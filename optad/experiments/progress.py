@@ -24,7 +24,7 @@ class ProgressBar:
         bar = "#" * filled + "-" * (self.width - filled)
         elapsed = time.perf_counter() - self.start
         return (f"{self.title} [{bar}] {self.done:>{len(str(self.total))}}/{self.total} it "
-                f"{elapsed:6.1f}s {self.note}")
+                f"{elapsed:6.1f}s elapsed {self.note}")
 
     def update(self, done: int, note: str = "") -> None:
         self.done, self.note = done, note

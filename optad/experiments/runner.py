@@ -75,7 +75,8 @@ def _final_note(record: dict) -> str:
     value = record["gap"] if record["gap"] is not None else record["fun"]
     what = "f-f*" if record["gap"] is not None else "f"
     return (f"{what}={value:.3e} nfev={record['nfev']} njev={record['njev']} "
-            f"nhev={record['nhev']} ({record['wall_s']:.2f}s)")
+            f"nhev={record['nhev']} (minimize {record['wall_s']:.2f}s, after "
+            f"{record['warmup_s']:.2f}s compiling or loading kernels)")
 
 
 def run_config(config: Config, config_text: str, out_dir="runs", scheduler: str | None = None,
