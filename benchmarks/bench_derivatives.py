@@ -5,8 +5,9 @@ JAX, autograd and PyTorch (each optional), on least squares, MDS and the wine ML
 
 All methods of one problem are timed in one process, interleaved (one sample of each method per
 round, in a new random order each round, rounds repeated), float64; a sample is a batch of calls long enough to time well, and a
-method's time is the median over rounds.  Then optad's methods are timed again with one busy
-process beside (a pure-Python loop on one core: "loaded"), as on a machine running a second job.
+method's time is the median over rounds.  Then optad's methods are timed quiet and with one busy
+process beside (a pure-Python loop on one core: "loaded", as on a machine running a second job),
+in alternating blocks of rounds, so a change in the machine's other load hits both alike.
 Also measured, in fresh processes: the first call of a new MLP gradient kernel (trace, generate,
 compile) and the first call with a warm kernel cache.
 """
@@ -248,7 +249,7 @@ def check_against_numpy(prob, ms):
         assert np.allclose(g, r, rtol=1e-9, atol=1e-12 * np.abs(r).max()), prob["name"]
 
 
-def time_interleaved(ms, rounds, target=5e-3, settle=0.1):
+def time_interleaved(ms, rounds, target=5e-3, settle=0.1, median=True):
     """Median seconds per call of each method; rounds interleave the methods.  Before each
     sample the process sleeps ``settle`` seconds, so the worker threads of the library timed
     before (OpenBLAS's spin for up to ~0.1 s after a call, so do JAX's) are idle again: each
@@ -277,6 +278,8 @@ def time_interleaved(ms, rounds, target=5e-3, settle=0.1):
             for _ in range(k):
                 fn()
             samples[name].append((time.perf_counter() - t) / k)
+    if not median:
+        return samples
     return {name: float(np.median(s)) for name, s in samples.items()}
 
 
@@ -291,6 +294,24 @@ class BusyNeighbour:
     def __exit__(self, *exc):
         self.proc.kill()
         self.proc.wait()
+
+
+def time_quiet_and_loaded(ms, rounds, settle, blocks=4):
+    """Medians of ``ms`` quiet and beside a busy process, over ``blocks`` alternating blocks of
+    rounds (quiet, loaded, quiet, ...)."""
+    per_block = max(1, rounds // blocks)
+    samples = {"quiet": {name: [] for name in ms}, "loaded": {name: [] for name in ms}}
+    for _ in range(blocks):
+        for condition in ("quiet", "loaded"):
+            if condition == "loaded":
+                with BusyNeighbour():
+                    times = time_interleaved(ms, per_block, settle=settle, median=False)
+            else:
+                times = time_interleaved(ms, per_block, settle=settle, median=False)
+            for name, values in times.items():
+                samples[condition][name] += values
+    return tuple({name: float(np.median(v)) for name, v in samples[c].items()}
+                 for c in ("quiet", "loaded"))
 
 
 # --------------------------------------------------------------------------- first calls
@@ -371,16 +392,16 @@ def main():
         ms = methods(prob)
         check_against_numpy(prob, ms)
         times = time_interleaved(ms, rounds, settle=opts.settle)
-        loaded = {}
+        quiet, loaded = {}, {}
         if not opts.no_loaded:
-            with BusyNeighbour():
-                loaded = time_interleaved({k: f for k, f in ms.items() if k.startswith("optad")},
-                                          rounds, settle=opts.settle)
-        rows.append((prob["name"], times, loaded))
-        print(f"## {prob['name']}" + ("   (loaded: one busy process beside)" if loaded else ""))
+            quiet, loaded = time_quiet_and_loaded(
+                {k: f for k, f in ms.items() if k.startswith("optad")}, rounds, opts.settle)
+        rows.append((prob["name"], times, quiet, loaded))
+        print(f"## {prob['name']}" + ("   (then quiet / loaded: alternating blocks, one busy "
+                                      "process beside)" if loaded else ""))
         for name, t in times.items():
-            extra = f"   loaded {fmt(loaded[name])} ({loaded[name] / t:.2f}x)" \
-                if name in loaded else ""
+            extra = (f"   quiet {fmt(quiet[name])} loaded {fmt(loaded[name])} "
+                     f"({loaded[name] / quiet[name]:.2f}x)") if name in loaded else ""
             print(f"  {name:26s}{fmt(t)}{extra}")
         print()
 
@@ -388,13 +409,13 @@ def main():
     print("| problem | optad v&g (us) | / JAX | / best by hand | v&g / f | hvp / v&g | "
           "loaded v&g (us) | loaded / quiet (f, v&g, hvp) |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for name, t, loaded in rows:
+    for name, t, quiet, loaded in rows:
         vg = t["optad value_and_grad"]
         jax_r = f"{vg / t['JAX jit value_and_grad']:.2f}" if "JAX jit value_and_grad" in t else "-"
         hand = min(t["NumPy by hand"], t["Numba by hand"])
         if loaded:
             load_cols = (f"{loaded['optad value_and_grad'] * 1e6:.1f} | " + ", ".join(
-                f"{loaded[k] / t[k]:.2f}" for k in ("optad f", "optad value_and_grad",
+                f"{loaded[k] / quiet[k]:.2f}" for k in ("optad f", "optad value_and_grad",
                                                      "optad hvp")))
         else:
             load_cols = "- | -"
