@@ -103,6 +103,8 @@ TRACER_METHODS = {
     "__mul__": _method(onp.multiply), "__rmul__": _r(onp.multiply),
     "__truediv__": _method(onp.divide), "__rtruediv__": _r(onp.divide),
     "__floordiv__": _method(onp.floor_divide), "__rfloordiv__": _r(onp.floor_divide),
+    "__mod__": _method(onp.remainder), "__rmod__": _r(onp.remainder),
+    "__divmod__": _method(onp.divmod), "__rdivmod__": _r(onp.divmod),
     "__pow__": _method(onp.power), "__rpow__": _r(onp.power),
     "__matmul__": _method(onp.matmul), "__rmatmul__": _r(onp.matmul),
     "__neg__": _method(onp.negative), "__pos__": _method(onp.positive),
@@ -122,6 +124,7 @@ TRACER_METHODS = {
     "squeeze": _method(onp.squeeze), "swapaxes": _method(onp.swapaxes),
     "clip": _method(onp.clip), "take": _method(onp.take), "trace": _method(onp.trace),
     "diagonal": _method(onp.diagonal),
+    "argsort": _method(onp.argsort), "repeat": _method(onp.repeat),
     "T": property(lambda self: onp.transpose(self)), "mT": property(_mT),
 }
 

@@ -100,6 +100,16 @@ SCALAR = {
     ew.or_p: _template("({0} | {1})"),
     ew.select_p: _template("({1} if {0} else {2})"),
     ew.convert_p: _convert,
+    ew.asin_p: _template("np.arcsin({0})"),
+    ew.acos_p: _template("np.arccos({0})"),
+    ew.atan_p: _template("np.arctan({0})"),
+    ew.asinh_p: _template("np.arcsinh({0})"),
+    ew.acosh_p: _template("np.arccosh({0})"),
+    ew.atanh_p: _template("np.arctanh({0})"),
+    ew.atan2_p: _template("np.arctan2({0}, {1})"),
+    # Numba's // and % on scalars follow Python's rules, which are NumPy's
+    ew.floordiv_p: _template("({0} // {1})"),
+    ew.rem_p: _template("({0} % {1})"),
 }
 
 
