@@ -273,17 +273,26 @@ def _select_shape(c, x, y, lits):
 shape_rules[select_p] = _select_shape
 
 
+def _dtype_of(x):
+    return x.dtype if hasattr(x, "dtype") else np.asarray(x).dtype
+
+
 def _select_jvp(primals, tangents, outs):
     c, x, y = primals
     _, tx, ty = tangents
     if tx is None and ty is None:
         return None
-    return select(c, 0.0 if tx is None else tx, 0.0 if ty is None else ty)
+    zero = np.zeros((), _dtype_of(tx if ty is None else ty))
+    return select(c, zero if tx is None else tx, zero if ty is None else ty)
+
+
+def _select_vjp(ct, primals, outs):
+    zero = np.zeros((), _dtype_of(ct))  # typed: ct may be a constant, c is boolean
+    return [None, select(primals[0], ct, zero), select(primals[0], zero, ct)]
 
 
 jvp_rules[select_p] = _select_jvp
-vjp_rules[select_p] = lambda ct, primals, outs: [None, select(primals[0], ct, 0.0),
-                                                 select(primals[0], 0.0, ct)]
+vjp_rules[select_p] = _select_vjp
 
 
 def select(c, x, y): return bind(select_p, c, x, y)
