@@ -218,3 +218,21 @@ def test_hvp_matches_finite_differences_of_gradient(name, backend):
     gradient = optad.grad(scalar, backend=backend)
     expected = directional(lambda x: gradient(x, *xs[1:]), [xs[0]], [v], h=1e-5)
     assert_close(hv, expected, rtol=1e-5, atol=1e-6, what=f"{name}: hvp")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif("numba" not in __import__("conftest").BACKENDS, reason="numba backend absent")
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_numba_backend_equals_numpy_backend(name):
+    """The compiled kernels against the NumPy evaluator (the same JVP and VJP kernels as the
+    finite-difference test, so nothing compiles again)."""
+    fun, xs, rng = draw(CASES[name], 1)
+    ts = [rng.normal(size=x.shape) for x in xs]
+    results = {}
+    for backend in ("numpy", "numba"):
+        out, tangent = optad.jvp(fun, xs, ts, backend=backend)
+        value, pullback = optad.vjp(fun, *xs, backend=backend)
+        ct = np.random.default_rng(1).normal(size=np.shape(value))
+        results[backend] = [out, tangent, *pullback(ct)]
+    for a, b in zip(results["numba"], results["numpy"]):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-11, err_msg=name)
