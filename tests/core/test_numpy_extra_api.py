@@ -120,3 +120,20 @@ def test_bad_input_errors_say_what_was_wrong():
         jit(lambda a: np.linalg.eig(a)[0])(np.array([[0.0, -1.0], [1.0, 0.0]]))
     with pytest.raises(NotImplementedError, match="mode"):
         jit(lambda x: np.pad(x, 1, mode="linear_ramp"))(x)
+
+
+@pytest.mark.slow
+def test_cuda_templates_of_the_new_elementwise_primitives():
+    """Under Numba's CUDA simulator: the fused kernels of the inverse trigonometric functions,
+    arctan2, remainder and floor division agree with the NumPy backend."""
+    pytest.importorskip("numba.cuda")
+    x, y = np.array([0.3, -0.5, 0.7]), np.array([1.2, 0.4, -2.0])
+
+    def f(x, y):
+        return np.sum(np.arcsin(x) * np.arctan2(x, y) + np.arccosh(y ** 2 + 1.5) + x % 0.4
+                      + np.arctanh(x) + np.arcsinh(y) + np.arccos(x) + np.arctan(y) + x // 0.2)
+
+    expected = optad.value_and_grad(f, backend="numpy")(x, y)
+    got = optad.value_and_grad(f, backend="cuda")(x, y)
+    np.testing.assert_allclose(got[0], expected[0], rtol=1e-12)
+    np.testing.assert_allclose(got[1], expected[1], rtol=1e-12)
