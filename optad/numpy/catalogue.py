@@ -112,11 +112,17 @@ def _names(names):
     return ", ".join(parts)
 
 
+PRIMITIVE_FAMILIES = ("elementwise", "shape", "reduction", "linalg", "control")
+
+
 def _primitive_lines():
+    """optad's own primitives by family (primitives a test or a user registers are not
+    listed)."""
     from ..primitives.registry import primitives
-    families = {}
+    families = {family: [] for family in PRIMITIVE_FAMILIES}
     for name, p in primitives.items():
-        families.setdefault(p.family, []).append(name)
+        if p.family in families:
+            families[p.family].append(name)
     return "; ".join(f"{family} `{' '.join(names)}`" for family, names in families.items())
 
 

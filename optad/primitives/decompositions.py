@@ -81,7 +81,7 @@ def _diag_part(k):
     return reduce_sum(mul(k, _mask(np.shape(k), k.dtype, "eye")), (len(np.shape(k)) - 1,))
 
 
-def _gap_inverse(values, dtype):
+def _gap_inverse(values):
     """F_ij = 1 / (values_j - values_i), 0 where the two are equal (and on the diagonal)."""
     shape = tuple(np.shape(values)) + (np.shape(values)[-1],)
     gaps = sub(expand_row(values, shape), expand_column(values, shape))
@@ -208,7 +208,7 @@ def _eigh_jvp(primals, tangents, outs):
     xv = matmul(x, v)
     dw = reduce_sum(mul(v, xv), (len(np.shape(v)) - 2,))
     k = matmul(swap_last(v), xv)
-    return [dw, matmul(v, mul(_gap_inverse(w, w.dtype), k))]
+    return [dw, matmul(v, mul(_gap_inverse(w), k))]
 
 
 def _eigh_vjp(cts, primals, outs):
@@ -218,7 +218,7 @@ def _eigh_vjp(cts, primals, outs):
     if ct_w is not None:
         inner = mul(expand_row(ct_w, np.shape(v)), _mask(np.shape(v), v.dtype, "eye"))
     if ct_v is not None:
-        inner = _add_all(inner, mul(_gap_inverse(w, w.dtype), matmul(swap_last(v), ct_v)))
+        inner = _add_all(inner, mul(_gap_inverse(w), matmul(swap_last(v), ct_v)))
     return [_sym(matmul(matmul(v, inner), swap_last(v)))]
 
 
@@ -257,7 +257,7 @@ def _eig_jvp(primals, tangents, outs):
     ta = tangents[0]
     w, v = outs
     k = solve(v, matmul(ta, v))                     # V^-1 dA V
-    dv = matmul(v, mul(_gap_inverse(w, w.dtype), k))
+    dv = matmul(v, mul(_gap_inverse(w), k))
     return [_diag_part(k), _unit_column_projection(v, dv)]
 
 
@@ -269,7 +269,7 @@ def _eig_vjp(cts, primals, outs):
         inner = mul(expand_row(ct_w, np.shape(v)), _mask(np.shape(v), v.dtype, "eye"))
     if ct_v is not None:
         ct_v0 = _unit_column_projection(v, ct_v)
-        inner = _add_all(inner, mul(_gap_inverse(w, w.dtype), matmul(swap_last(v), ct_v0)))
+        inner = _add_all(inner, mul(_gap_inverse(w), matmul(swap_last(v), ct_v0)))
     return [solve(swap_last(v), matmul(inner, swap_last(v)))]   # V^-T G V^T
 
 
@@ -354,7 +354,7 @@ def _svd_jvp(primals, tangents, outs):
     av = matmul(ta, v)                               # dA V
     p = matmul(swap_last(u), av)                     # U^T dA V
     ds = _diag_part(p)
-    f = _gap_inverse(mul(s, s), s.dtype)
+    f = _gap_inverse(mul(s, s))
     s_row, s_col = expand_row(s, shape), expand_column(s, shape)
     du = matmul(u, mul(f, add(mul(p, s_row), mul(s_col, swap_last(p)))))
     dv = matmul(v, mul(f, add(mul(s_col, p), mul(swap_last(p), s_row))))
@@ -375,7 +375,7 @@ def _svd_vjp(cts, primals, outs):
     k = min(m, n)
     shape = tuple(np.shape(s)) + (k,)
     s_row, s_col = expand_row(s, shape), expand_column(s, shape)
-    f = _gap_inverse(mul(s, s), s.dtype)
+    f = _gap_inverse(mul(s, s))
     g = None
     if ct_s is not None:
         g = mul(expand_row(ct_s, shape), _mask(shape, s.dtype, "eye"))

@@ -158,8 +158,8 @@ CASES = {
                          + np.linalg.svd(a, full_matrices=False)[1], [anyv(4, 3)]),
     "svd_vectors_wide": (lambda a: sign_fixed(np.swapaxes(np.linalg.svd(a, full_matrices=False)[2],
                                                           -1, -2)), [anyv(2, 4)]),
-    "svd_batched_square": (lambda a: np.linalg.svd(a)[1] ** 2 + np.abs(np.linalg.svd(a)[0][..., 0]).sum(),
-                           [anyv(2, 3, 3)]),
+    "svd_batched_square": (lambda a: np.linalg.svd(a)[1] ** 2
+                           + np.abs(np.linalg.svd(a)[0][..., 0]).sum(), [anyv(2, 3, 3)]),
     "pinv": (lambda a: np.linalg.pinv(a) * 2, [anyv(4, 3)]),
     "pinv_wide": (lambda a: np.linalg.pinv(a) @ a, [anyv(2, 3)]),
     "solve_batched": (lambda a, b: np.linalg.solve(a, b) ** 2,
