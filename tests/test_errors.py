@@ -26,10 +26,10 @@ def test_control_flow_on_traced_value_names_the_line_and_the_way_out():
 
 
 def test_unsupported_numpy_function_raises_not_implemented_with_pointer():
-    with pytest.raises(NotImplementedError, match=r"np\.arctan.*optad\.numpy\.SUPPORTED"):
-        optad.grad(lambda x: np.sum(np.arctan(x)))(np.ones(2))
-    with pytest.raises(NotImplementedError, match=r"np\.sort"):
-        optad.grad(lambda x: np.sum(np.sort(x)))(np.ones(2))
+    with pytest.raises(NotImplementedError, match=r"np\.cbrt.*optad\.numpy\.SUPPORTED"):
+        optad.grad(lambda x: np.sum(np.cbrt(x)))(np.ones(2))
+    with pytest.raises(NotImplementedError, match=r"np\.unique"):
+        optad.grad(lambda x: np.sum(np.unique(x)))(np.ones(2))
 
 
 def test_integer_inputs_cannot_be_differentiated():

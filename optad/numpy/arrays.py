@@ -10,7 +10,7 @@ from ..primitives import elementwise as ew
 from ..primitives import reductions as red
 from ..primitives import shape as sh
 from ._promote import any_tracer, as_operand, cast, result_dtype
-from .elementwise import divide, multiply, sqrt, subtract
+from .elementwise import divide, multiply, safe_sqrt, subtract
 
 
 def _axes(axis, ndim, fname="reduction"):
@@ -228,8 +228,8 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None):
 
 
 def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None):
-    return sqrt(var(a, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims,
-                    where=where))
+    return safe_sqrt(var(a, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims,
+                         where=where))
 
 
 def _extreme(name, reduce):
@@ -294,13 +294,19 @@ def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
 
 
 def diagonal(a, offset=0, axis1=0, axis2=1):
+    """The diagonal of the (axis1, axis2) planes, as the last axis (NumPy's layout)."""
     a = as_operand(a)
-    if a.ndim != 2 or (axis1, axis2) != (0, 1):
-        raise NotImplementedError("diagonal: only 2-D arrays with the default axes are supported")
-    m, n = a.shape
-    rows = np.arange(builtins.max(0, -offset), builtins.min(m, n - offset))
-    flat = ravel(a)
-    return sh.gather(flat, rows * n + rows + offset, 0)
+    if a.ndim < 2:
+        raise ValueError("diagonal requires an array of at least two dimensions")
+    i, j = _axes(axis1, a.ndim, "diagonal")[0], _axes(axis2, a.ndim, "diagonal")[0]
+    if i == j:
+        raise ValueError("axis1 and axis2 cannot be the same")
+    rest = [k for k in range(a.ndim) if k not in (i, j)]
+    planes = sh.transpose(a, rest + [i, j])
+    m, n = a.shape[i], a.shape[j]
+    rows = np.arange(builtins.max(0, -offset), builtins.max(0, builtins.min(m, n - offset)))
+    flat = sh.reshape(planes, planes.shape[:-2] + (m * n,))
+    return sh.gather(flat, (rows * n + rows + offset).astype(np.int64), flat.ndim - 1)
 
 
 def take(a, indices, axis=None, out=None, mode=None):

@@ -39,6 +39,7 @@ def getitem(x, key):
         key = key[:i] + (slice(None),) * (x.ndim - n_real) + key[i + 1:]
     key = key + (slice(None),) * (x.ndim - sum(1 for k in key if k is not None))
 
+    any_array = any(_is_int_array(k) for k in key)
     starts, steps, sizes = [], [], []
     result_shape = []      # entries: ("axis", i) | ("new",) | ("adv",)
     adv_axes = []
@@ -55,19 +56,19 @@ def getitem(x, key):
             steps.append(step)
             sizes.append(size)
             result_shape.append(("axis", axis))
-        elif isinstance(k, numbers.Integral) and not isinstance(k, bool):
+        elif isinstance(k, numbers.Integral) and not isinstance(k, bool) and not any_array:
             if not -n <= k < n:
                 raise IndexError(f"index {k} is out of bounds for axis {axis} with size {n}")
             starts.append(int(k) % n)
             steps.append(1)
             sizes.append(1)
-        elif _is_int_array(k):
+        elif _is_int_array(k) or isinstance(k, numbers.Integral) and not isinstance(k, bool):
+            # with an integer array in the key, integers are advanced indices too (NumPy)
             starts.append(0)
             steps.append(1)
             sizes.append(n)
-            adv_axes.append((axis, k))
-            if not result_shape or result_shape[-1] != ("adv",):
-                result_shape.append(("adv",))
+            adv_axes.append((axis, np.asarray(k) if isinstance(k, numbers.Integral) else k))
+            result_shape.append(("adv",))
         else:
             raise IndexError(f"unsupported index {k!r} for a traced array (static ints, slices, "
                              "None, ... and integer arrays are supported)")
@@ -79,22 +80,29 @@ def getitem(x, key):
         final = [1 if e[0] == "new" else sliced_shape[e[1]] for e in result_shape]
         return sh.reshape(out, tuple(final))
 
+    positions = [i for i, e in enumerate(result_shape) if e[0] == "adv"]
+    adjacent = positions == list(range(positions[0], positions[0] + len(positions)))
     axes = [a for a, _ in adv_axes]
-    if axes != list(range(axes[0], axes[0] + len(axes))) or result_shape.count(("adv",)) > 1:
-        raise NotImplementedError("integer-array indices on non-adjacent axes are not "
-                                  "supported; index in two steps")
-    if any(isinstance(k, numbers.Integral) for k in key):
-        raise NotImplementedError("mixing integer scalars and integer arrays in one index is "
-                                  "not supported; index in two steps (e.g. x[i][:, idx])")
+    if not adjacent:  # NumPy puts the broadcast index dimensions first
+        rest = [i for i in range(len(sliced_shape)) if i not in axes]
+        out = sh.transpose(out, axes + rest)
+        sliced_shape = tuple(sliced_shape[i] for i in axes + rest)
+        renumber = {old: new for new, old in enumerate(axes + rest)}
+        result_shape = [("adv",)] + [e if e[0] != "axis" else ("axis", renumber[e[1]])
+                                     for e in result_shape if e[0] != "adv"]
+        axes = list(range(len(axes)))
+    else:
+        result_shape = result_shape[:positions[0] + 1] + result_shape[positions[-1] + 1:]
     first, count = axes[0], len(axes)
     dims = sliced_shape[first:first + count]
+    indices = [_check_indices(k, d) for (_, k), d in zip(adv_axes, dims)]
     if count == 1:
-        flat_index = _check_indices(adv_axes[0][1], dims[0])
+        flat_index = indices[0]
     else:
-        if any(is_tracer(k) for _, k in adv_axes):
-            raise NotImplementedError("several traced integer-array indices are not supported")
-        arrays = np.broadcast_arrays(*[_check_indices(k, d) for (_, k), d in zip(adv_axes, dims)])
-        flat_index = np.ravel_multi_index(arrays, dims)
+        if any(is_tracer(k) for k in indices):
+            flat_index = _traced_ravel(indices, dims)
+        else:
+            flat_index = np.ravel_multi_index(np.broadcast_arrays(*indices), dims)
         out = sh.reshape(out, sliced_shape[:first] + (int(np.prod(dims)),) +
                          sliced_shape[first + count:])
     out = sh.gather(out, flat_index, first)
@@ -108,3 +116,14 @@ def getitem(x, key):
         else:
             final.append(sliced_shape[e[1]])
     return sh.reshape(out, tuple(final))
+
+
+def _traced_ravel(indices, dims):
+    """The flat index of several integer index arrays (some traced) into an array of dims."""
+    from .elementwise import add, multiply
+    from ._promote import as_operand
+    flat = None
+    for k, d in zip(indices, dims):
+        k = as_operand(k)
+        flat = k if flat is None else add(multiply(flat, int(d)), k)
+    return flat

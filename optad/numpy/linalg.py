@@ -5,11 +5,12 @@ import types
 
 import numpy as np
 
+from ..primitives import decompositions as dec
 from ..primitives import linalg as la
 from ..primitives import shape as sh
 from ._promote import any_tracer, as_operand, cast, result_dtype
-from .arrays import reshape, sum as _sum
-from .elementwise import absolute, multiply, sqrt
+from .arrays import reshape, sum as _sum, swapaxes
+from .elementwise import absolute, multiply, safe_sqrt
 
 
 def _promote2(a, b):
@@ -46,21 +47,25 @@ def dot(a, b, out=None):
     if not any_tracer(a, b):
         return np.dot(a, b)
     a, b = as_operand(a), as_operand(b)
-    if a.ndim == 0 or b.ndim == 0:
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
         return multiply(a, b)
-    if b.ndim > 2:
-        raise NotImplementedError("np.dot with a >2-D second operand is not supported; "
-                                  "use np.matmul or np.tensordot semantics explicitly")
+    if np.ndim(b) > 2:
+        # dot(a, b)[i, j, k, m] = sum(a[i, j, :] * b[k, :, m])
+        from .contractions import tensordot
+        return tensordot(a, b, ([-1], [-2]))
     return matmul(a, b)
 
 
 def inner(a, b):
     a, b = as_operand(a), as_operand(b)
-    if a.ndim == 0 or b.ndim == 0:
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
         return multiply(a, b)
-    if b.ndim == 1:
-        return matmul(a, b)
-    return matmul(a, sh.transpose(b, tuple(range(b.ndim - 2)) + (b.ndim - 1, b.ndim - 2)))
+    if np.ndim(b) <= 2 and np.ndim(a) <= 2:
+        if np.ndim(b) == 1:
+            return matmul(a, b)
+        return matmul(a, sh.transpose(b, (1, 0)))
+    from .contractions import tensordot
+    return tensordot(a, b, ([-1], [-1]))
 
 
 def vdot(a, b):
@@ -72,44 +77,214 @@ def outer(a, b, out=None):
     return multiply(a, b)
 
 
+def _float_matrices(a, fname):
+    a = as_operand(a)
+    if a.ndim < 2:
+        raise np.linalg.LinAlgError(f"{a.ndim}-dimensional array given. Array must be at least "
+                                    "two-dimensional")
+    if a.dtype.kind != "f":
+        a = cast(a, np.float64)
+    return a
+
+
 def solve(a, b):
     if not any_tracer(a, b):
         return np.linalg.solve(a, b)
     a, b = _promote2(a, b)
+    if a.ndim == 2:
+        return la.solve(a, b)
+    batch = a.shape[:-2]
+    if b.ndim == 1:  # one right-hand side for the whole stack (NumPy >= 2 semantics)
+        b = sh.broadcast_to(sh.reshape(b, (1,) * len(batch) + b.shape + (1,)),
+                            batch + b.shape + (1,))
+        return sh.reshape(la.solve(sh.broadcast_to(a, batch + a.shape[-2:]), b), batch +
+                          a.shape[-1:])
+    full = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    a = sh.broadcast_to(a, full + a.shape[-2:])
+    b = sh.broadcast_to(b, full + b.shape[-2:])
     return la.solve(a, b)
+
+
+def inv(a):
+    if not any_tracer(a):
+        return np.linalg.inv(a)
+    return dec.inv(_float_matrices(a, "inv"))
+
+
+def slogdet(a):
+    if not any_tracer(a):
+        return np.linalg.slogdet(a)
+    return dec.slogdet(_float_matrices(a, "slogdet"))
+
+
+def det(a):
+    """sign * exp(log|det|): derivative det(A) A^-T (A must be nonsingular)."""
+    if not any_tracer(a):
+        return np.linalg.det(a)
+    sign, logabsdet = slogdet(a)
+    from .elementwise import exp
+    return multiply(sign, exp(logabsdet))
+
+
+def cholesky(a, upper=False):
+    if not any_tracer(a):
+        return np.linalg.cholesky(a, upper=upper)
+    low = dec.cholesky(_float_matrices(a, "cholesky"))
+    return swapaxes(low, -1, -2) if upper else low
+
+
+def eigh(a, UPLO="L"):
+    if not any_tracer(a):
+        return np.linalg.eigh(a, UPLO=UPLO)
+    a = _float_matrices(a, "eigh")
+    if UPLO == "U":
+        a = swapaxes(a, -1, -2)
+    elif UPLO != "L":
+        raise ValueError("UPLO argument must be 'L' or 'U'")
+    return dec.eigh(a)
+
+
+def eigvalsh(a, UPLO="L"):
+    if not any_tracer(a):
+        return np.linalg.eigvalsh(a, UPLO=UPLO)
+    return eigh(a, UPLO)[0]
+
+
+def eig(a):
+    if not any_tracer(a):
+        return np.linalg.eig(a)
+    return dec.eig(_float_matrices(a, "eig"))
+
+
+def eigvals(a):
+    if not any_tracer(a):
+        return np.linalg.eigvals(a)
+    return eig(a)[0]
+
+
+def qr(a, mode="reduced"):
+    if not any_tracer(a):
+        return np.linalg.qr(a, mode=mode)
+    a = _float_matrices(a, "qr")
+    if mode not in ("reduced", "r"):
+        raise NotImplementedError(f"np.linalg.qr(mode={mode!r}) is not supported on traced "
+                                  "arrays; use mode='reduced' or 'r'")
+    q, r = dec.qr(a)
+    return r if mode == "r" else (q, r)
+
+
+def pinv(a, rcond=None, hermitian=False, *, rtol=None):
+    if not any_tracer(a):
+        return np.linalg.pinv(a, rcond=rcond, hermitian=hermitian)
+    if rtol is not None:
+        raise NotImplementedError("np.linalg.pinv(rtol=...) on traced arrays: use rcond")
+    return dec.pinv(_float_matrices(a, "pinv"), 1e-15 if rcond is None else rcond)
 
 
 def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
     if not any_tracer(a):
         return np.linalg.svd(a, full_matrices=full_matrices, compute_uv=compute_uv,
                              hermitian=hermitian)
-    if compute_uv:
-        raise NotImplementedError("np.linalg.svd on traced arrays supports compute_uv=False "
-                                  "(differentiable singular values) only")
+    a = _float_matrices(a, "svd")
+    if not compute_uv:
+        return la.svdvals(a)
+    if full_matrices and a.shape[-1] != a.shape[-2]:
+        raise NotImplementedError(
+            "np.linalg.svd(A, full_matrices=True) of a non-square traced matrix: the extra "
+            "singular vectors are not unique and have no derivative; use full_matrices=False")
+    return la.svd(a)
+
+
+def matrix_power(a, n):
     a = as_operand(a)
-    if a.dtype.kind != "f":
-        a = cast(a, np.float64)
-    return la.svdvals(a)
+    if not any_tracer(a):
+        return np.linalg.matrix_power(a, n)
+    n = int(n)
+    if n < 0:
+        a, n = inv(a), -n
+    result = None
+    base = a
+    while n:
+        if n & 1:
+            result = base if result is None else matmul(result, base)
+        n >>= 1
+        if n:
+            base = matmul(base, base)
+    if result is None:
+        return np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape).copy()
+    return result
+
+
+def _vector_norm(x, ord, axis, keepdims):
+    from .arrays import max as _max, min as _min
+    from .elementwise import not_equal, power
+    if ord is None or ord == 2:
+        return safe_sqrt(_sum(multiply(x, x), axis=axis, keepdims=keepdims))
+    if ord == np.inf:
+        return _max(absolute(x), axis=axis, keepdims=keepdims)
+    if ord == -np.inf:
+        return _min(absolute(x), axis=axis, keepdims=keepdims)
+    if ord == 0:
+        return _sum(cast(not_equal(x, 0), x.dtype), axis=axis, keepdims=keepdims)
+    if ord == 1:
+        return _sum(absolute(x), axis=axis, keepdims=keepdims)
+    if isinstance(ord, str):
+        raise ValueError(f"Invalid norm order {ord!r} for vectors")
+    p = float(ord)
+    total = _sum(power(absolute(x), p), axis=axis, keepdims=keepdims)
+    if p > 0:  # at x = 0 the derivative is the zero subgradient, not NaN
+        from .elementwise import equal, where
+        zero = equal(total, 0.0)
+        return where(zero, 0.0, power(where(zero, 1.0, total), 1.0 / p))
+    return power(total, 1.0 / p)
+
+
+def _matrix_norm(x, ord, axes, keepdims):
+    from .arrays import max as _max, min as _min, moveaxis
+    r, c = axes
+    if ord in (None, "fro"):
+        result = safe_sqrt(_sum(multiply(x, x), axis=axes))
+    elif ord in (1, -1, np.inf, -np.inf):
+        summed, other = (r, c) if ord in (1, -1) else (c, r)
+        sums = _sum(absolute(x), axis=summed)
+        other = other - 1 if other > summed else other
+        result = (_max if ord > 0 else _min)(sums, axis=other)
+    elif ord in (2, -2, "nuc"):
+        s = svd(moveaxis(x, (r, c), (-2, -1)), compute_uv=False)
+        result = _sum(s, axis=-1) if ord == "nuc" else (_max if ord == 2 else _min)(s, axis=-1)
+    else:
+        raise ValueError(f"Invalid norm order {ord!r} for matrices")
+    if keepdims:
+        shape = list(x.shape)
+        shape[r] = shape[c] = 1
+        result = reshape(result, tuple(shape))
+    return result
 
 
 def norm(x, ord=None, axis=None, keepdims=False):
     if not any_tracer(x):
         return np.linalg.norm(x, ord=ord, axis=axis, keepdims=keepdims)
     x = as_operand(x)
-    if ord in (None, "fro", 2) and (ord != 2 or x.ndim == 1 or isinstance(axis, int)):
-        return sqrt(_sum(multiply(x, x), axis=axis, keepdims=keepdims))
-    if ord == 1 and (x.ndim == 1 or isinstance(axis, int)):
-        return _sum(absolute(x), axis=axis, keepdims=keepdims)
-    if ord == np.inf and (x.ndim == 1 or isinstance(axis, int)):
-        from .arrays import max as _max
-        return _max(absolute(x), axis=axis, keepdims=keepdims)
-    if ord == "nuc" and x.ndim == 2:
-        return _sum(svd(x, compute_uv=False))
-    if ord == 2 and x.ndim == 2:
-        from .arrays import max as _max
-        return _max(svd(x, compute_uv=False))
-    raise NotImplementedError(f"np.linalg.norm with ord={ord!r}, axis={axis!r} is not "
-                              "supported on traced arrays")
+    if x.dtype.kind != "f":
+        x = cast(x, np.float64)
+    if axis is None:
+        if ord is None or (ord == "fro" and x.ndim == 2):
+            return safe_sqrt(_sum(multiply(x, x), axis=None, keepdims=keepdims))
+        if x.ndim == 1:
+            return _vector_norm(x, ord, 0, keepdims)
+        if x.ndim == 2:
+            return _matrix_norm(x, ord, (0, 1), keepdims)
+        raise ValueError("Improper number of dimensions to norm.")
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    axes = tuple(int(a) % x.ndim for a in axes)
+    if len(axes) == 1:
+        return _vector_norm(x, ord, axes[0], keepdims)
+    if len(axes) == 2:
+        return _matrix_norm(x, ord, axes, keepdims)
+    raise ValueError("Improper number of dimensions to norm.")
 
 
-linalg = types.SimpleNamespace(solve=solve, svd=svd, norm=norm)
+linalg = types.SimpleNamespace(
+    solve=solve, svd=svd, norm=norm, inv=inv, det=det, slogdet=slogdet, cholesky=cholesky,
+    eigh=eigh, eigvalsh=eigvalsh, eig=eig, eigvals=eigvals, qr=qr, pinv=pinv,
+    matrix_power=matrix_power)

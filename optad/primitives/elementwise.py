@@ -4,9 +4,10 @@ Operands of a binary primitive have one shape and one dtype (scalar literals asi
 NumPy-facing wrappers in ``optad.numpy`` insert the broadcasts and casts.  An elementwise
 Jacobian is diagonal, so each VJP is the JVP applied to the cotangent (``_vjp_from_jvp``).
 
-Non-smooth points follow one convention: d|x|/dx = sign(x) (0 at 0); sign, comparisons and
-rounding have derivative 0; maximum/minimum split ties equally (d max(x, y) = (dx + dy)/2 at
-x == y), so relu = maximum(x, 0) has derivative 1/2 at 0.
+Non-smooth points follow one convention: d|x|/dx = sign(x) (0 at 0); sign, comparisons,
+rounding and floor division have derivative 0, so d(x % y)/dx = 1 and d(x % y)/dy = -(x // y)
+(one-sided at the jumps); atan2 has derivative 0 at the origin; maximum/minimum split ties
+equally (d max(x, y) = (dx + dy)/2 at x == y), so relu = maximum(x, 0) has derivative 1/2 at 0.
 """
 from __future__ import annotations
 
@@ -198,6 +199,60 @@ def logical_or(x, y): return bind(or_p, x, y)
 def logical_not(x): return bind(not_p, x)
 
 
+# --------------------------------------------------------------------------- inverse trigonometric
+# and hyperbolic functions, the two-argument arctangent, remainder and floor division
+
+def _one_minus_square(x):
+    return sub(1.0, mul(x, x))
+
+
+asin_p = _unary("asin", np.arcsin, lambda x, t, y: div(t, sqrt(_one_minus_square(x))))
+acos_p = _unary("acos", np.arccos, lambda x, t, y: neg(div(t, sqrt(_one_minus_square(x)))))
+atan_p = _unary("atan", np.arctan, lambda x, t, y: div(t, add(mul(x, x), 1.0)))
+asinh_p = _unary("asinh", np.arcsinh, lambda x, t, y: div(t, sqrt(add(mul(x, x), 1.0))))
+acosh_p = _unary("acosh", np.arccosh,
+                 lambda x, t, y: div(t, mul(sqrt(sub(x, 1.0)), sqrt(add(x, 1.0)))))
+atanh_p = _unary("atanh", np.arctanh, lambda x, t, y: div(t, _one_minus_square(x)))
+
+
+def asin(x): return bind(asin_p, x)
+def acos(x): return bind(acos_p, x)
+def atan(x): return bind(atan_p, x)
+def asinh(x): return bind(asinh_p, x)
+def acosh(x): return bind(acosh_p, x)
+def atanh(x): return bind(atanh_p, x)
+
+
+def _atan2_jvp(y, x, ty, tx, out):
+    # d atan2(y, x) = (x dy - y dx) / (x^2 + y^2); 0 at the origin, where the numerator is 0
+    numer = add_tangents(scale(ty, x), None if tx is None else neg(mul(tx, y)))
+    r2 = add(mul(x, x), mul(y, y))
+    return div(numer, select(eq(r2, 0.0), 1.0, r2))
+
+
+atan2_p = _binary("atan2", np.arctan2, _atan2_jvp)
+
+
+def atan2(y, x): return bind(atan2_p, y, x)
+
+
+# floor division and remainder with NumPy's (and Python's) semantics: x // y rounds towards
+# -inf, x % y has the sign of y, and x == (x // y) * y + x % y.  The quotient is piecewise
+# constant (derivative 0), so d(x % y) = dx - (x // y) dy.
+floordiv_p = _binary("floordiv", np.floor_divide, None)
+
+
+def _rem_jvp(x, y, tx, ty, out):
+    return add_tangents(tx, None if ty is None else neg(mul(ty, floordiv(x, y))))
+
+
+rem_p = _binary("rem", np.remainder, _rem_jvp)
+
+
+def floordiv(x, y): return bind(floordiv_p, x, y)
+def rem(x, y): return bind(rem_p, x, y)
+
+
 # --------------------------------------------------------------------------- select
 
 select_p = primitive("select", "elementwise")
@@ -218,17 +273,26 @@ def _select_shape(c, x, y, lits):
 shape_rules[select_p] = _select_shape
 
 
+def _dtype_of(x):
+    return x.dtype if hasattr(x, "dtype") else np.asarray(x).dtype
+
+
 def _select_jvp(primals, tangents, outs):
     c, x, y = primals
     _, tx, ty = tangents
     if tx is None and ty is None:
         return None
-    return select(c, 0.0 if tx is None else tx, 0.0 if ty is None else ty)
+    zero = np.zeros((), _dtype_of(tx if ty is None else ty))
+    return select(c, zero if tx is None else tx, zero if ty is None else ty)
+
+
+def _select_vjp(ct, primals, outs):
+    zero = np.zeros((), _dtype_of(ct))  # typed: ct may be a constant, c is boolean
+    return [None, select(primals[0], ct, zero), select(primals[0], zero, ct)]
 
 
 jvp_rules[select_p] = _select_jvp
-vjp_rules[select_p] = lambda ct, primals, outs: [None, select(primals[0], ct, 0.0),
-                                                 select(primals[0], 0.0, ct)]
+vjp_rules[select_p] = _select_vjp
 
 
 def select(c, x, y): return bind(select_p, c, x, y)

@@ -3,6 +3,9 @@
 The adjoints are the closed forms of the lecture notes:
     x = solve(A, b):   dL/db = A^{-T} g,   dL/dA = -A^{-T} g x^T
     s = svdvals(W):    dL/dW = U diag(dL/ds) V^T
+The decompositions (inverse, determinant, Cholesky, eigen, QR, the singular vectors,
+pseudo-inverse) and their adjoints are in decompositions.py.  Every primitive works on stacks
+of matrices (..., m, n), like NumPy.
 """
 from __future__ import annotations
 
@@ -63,10 +66,13 @@ impl_rules[solve_p] = np.linalg.solve
 
 
 def _solve_shape(a, b, lits):
-    if len(a.shape) != 2 or a.shape[0] != a.shape[1] or len(b.shape) not in (1, 2) \
-            or b.shape[0] != a.shape[0]:
-        raise ShapeError(f"solve: need a square matrix A (n, n) and b of shape (n,) or (n, k); "
-                         f"got A {a.shape}, b {b.shape}")
+    """A (..., n, n) with b (n,) or (n, k) unbatched, or b (..., n, k) with A's batch shape."""
+    batched = len(a.shape) > 2
+    if len(a.shape) < 2 or a.shape[-1] != a.shape[-2] or \
+            (not batched and (len(b.shape) not in (1, 2) or b.shape[0] != a.shape[0])) or \
+            (batched and (b.shape[:-1] != a.shape[:-1])):
+        raise ShapeError(f"solve: need square matrices A (..., n, n) and b of shape (n,), (n, k) "
+                         f"or (..., n, k) with A's batch shape; got A {a.shape}, b {b.shape}")
     if a.dtype != b.dtype:
         raise ShapeError(f"solve: dtypes differ {a.dtype}, {b.dtype}")
     return (ShapedArray(b.shape, b.dtype),)
@@ -92,7 +98,7 @@ def _solve_jvp(primals, tangents, outs):
 
 def _solve_vjp(ct, primals, outs):
     a, b = primals
-    gb = solve(transpose(a, (1, 0)), ct)
+    gb = solve(swap_last(a), ct)
     ga = neg(matmul(_as_matrix(gb), swap_last(_as_matrix(outs))))
     return [ga, gb]
 
@@ -112,24 +118,16 @@ impl_rules[svd_p] = lambda a: tuple(np.linalg.svd(a, full_matrices=False))
 
 
 def _svd_shape(a, lits):
-    if len(a.shape) != 2:
-        raise ShapeError(f"svd: need a matrix, got shape {a.shape}")
-    m, n = a.shape
+    if len(a.shape) < 2:
+        raise ShapeError(f"svd: need a matrix (or a stack of matrices), got shape {a.shape}")
+    *batch, m, n = a.shape
+    batch = tuple(batch)
     k = min(m, n)
-    return (ShapedArray((m, k), a.dtype), ShapedArray((k,), a.dtype),
-            ShapedArray((k, n), a.dtype))
-
-
-def _svd_not_differentiable(*args, **kwargs):
-    raise NotImplementedError(
-        "derivatives of the singular vectors (U, V) are not implemented, so second "
-        "derivatives through np.linalg.svd(..., compute_uv=False) are unavailable; "
-        "first derivatives of the singular values are supported.")
+    return (ShapedArray(batch + (m, k), a.dtype), ShapedArray(batch + (k,), a.dtype),
+            ShapedArray(batch + (k, n), a.dtype))
 
 
 shape_rules[svd_p] = _svd_shape
-jvp_rules[svd_p] = _svd_not_differentiable
-vjp_rules[svd_p] = _svd_not_differentiable
 
 svdvals_p = primitive("svdvals", "linalg")
 impl_rules[svdvals_p] = lambda a: np.linalg.svd(a, compute_uv=False)
@@ -142,13 +140,12 @@ def _svdvals_jvp(primals, tangents, outs):
         return None
     u, _, vt = svd(a)
     # ds_i = u_i^T dA v_i
-    return reduce_sum(mul(u, matmul(ta, swap_last(vt))), (0,))
+    return reduce_sum(mul(u, matmul(ta, swap_last(vt))), (len(np.shape(u)) - 2,))
 
 
 def _svdvals_vjp(ct, primals, outs):
     u, _, vt = svd(primals[0])
-    m, k = np.shape(u)
-    return [matmul(mul(u, broadcast_to(reshape(ct, (1, k)), (m, k))), vt)]
+    return [matmul(mul(u, expand_row(ct, np.shape(u))), vt)]
 
 
 jvp_rules[svdvals_p] = _svdvals_jvp
@@ -161,3 +158,18 @@ def svd(a):
 
 def svdvals(a):
     return bind(svdvals_p, a)
+
+
+def expand_row(v, shape):
+    """v (..., k) broadcast along the second-to-last axis of ``shape`` (..., m, k)."""
+    shape = tuple(shape)
+    return broadcast_to(reshape(v, shape[:-2] + (1, shape[-1])), shape)
+
+
+def expand_column(v, shape):
+    """v (..., m) broadcast along the last axis of ``shape`` (..., m, k)."""
+    shape = tuple(shape)
+    return broadcast_to(reshape(v, shape[:-2] + (shape[-2], 1)), shape)
+
+
+from . import decompositions  # noqa: E402,F401  (registers the decompositions)

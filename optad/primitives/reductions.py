@@ -103,3 +103,37 @@ vjp_rules[cumsum_p] = lambda ct, primals, outs, axis, reverse: [cumsum(ct, axis,
 
 def cumsum(x, axis, reverse=False):
     return bind(cumsum_p, x, axis=int(axis), reverse=bool(reverse))
+
+
+# --------------------------------------------------------------------------- sorting permutations
+# The permutation that sorts (or partitions) the last axis: integer valued, so without
+# derivative.  sort and partition gather their operand with it (optad.numpy.sorting), so their
+# derivatives move each tangent with its value.  argsort is stable (ties keep their order,
+# NaNs last, like np.sort); argpartition is NumPy's own (introselect) arrangement.
+
+def _permutation_shape(x, lits, **params):
+    if not x.shape:
+        raise ShapeError("sorting needs an array with at least one axis")
+    return (ShapedArray(x.shape, np.dtype(np.int64)),)
+
+
+argsort_p = primitive("argsort", "reduction")
+impl_rules[argsort_p] = lambda x: np.argsort(x, axis=-1, kind="stable").astype(np.int64)
+shape_rules[argsort_p] = _permutation_shape
+jvp_rules[argsort_p] = lambda primals, tangents, outs: None
+vjp_rules[argsort_p] = lambda ct, primals, outs: [None]
+
+argpartition_p = primitive("argpartition", "reduction")
+impl_rules[argpartition_p] = lambda x, kth: np.argpartition(x, kth, axis=-1).astype(np.int64)
+shape_rules[argpartition_p] = _permutation_shape
+jvp_rules[argpartition_p] = lambda primals, tangents, outs, kth: None
+vjp_rules[argpartition_p] = lambda ct, primals, outs, kth: [None]
+
+
+def argsort(x):
+    """The stable sorting permutation of the last axis."""
+    return bind(argsort_p, x)
+
+
+def argpartition(x, kth):
+    return bind(argpartition_p, x, kth=tuple(int(k) for k in np.atleast_1d(kth)))

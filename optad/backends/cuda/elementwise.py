@@ -28,6 +28,10 @@ TEMPLATES = {
     ew.ge_p: "({0} >= {1})", ew.eq_p: "({0} == {1})", ew.ne_p: "({0} != {1})",
     ew.and_p: "({0} and {1})", ew.or_p: "({0} or {1})",
     ew.select_p: "({1} if {0} else {2})",
+    ew.asin_p: "math.asin({0})", ew.acos_p: "math.acos({0})", ew.atan_p: "math.atan({0})",
+    ew.asinh_p: "math.asinh({0})", ew.acosh_p: "math.acosh({0})",
+    ew.atanh_p: "math.atanh({0})", ew.atan2_p: "math.atan2({0}, {1})",
+    ew.floordiv_p: "({0} // {1})", ew.rem_p: "({0} % {1})",
 }
 
 CASTS = {"f": "float", "i": "int", "u": "int", "b": "bool"}

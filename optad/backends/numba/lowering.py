@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...primitives import decompositions as dec
 from ...primitives import elementwise as ew
 from ...primitives import linalg as la
 from ...primitives import reductions as red
@@ -100,6 +101,16 @@ SCALAR = {
     ew.or_p: _template("({0} | {1})"),
     ew.select_p: _template("({1} if {0} else {2})"),
     ew.convert_p: _convert,
+    ew.asin_p: _template("np.arcsin({0})"),
+    ew.acos_p: _template("np.arccos({0})"),
+    ew.atan_p: _template("np.arctan({0})"),
+    ew.asinh_p: _template("np.arcsinh({0})"),
+    ew.acosh_p: _template("np.arccosh({0})"),
+    ew.atanh_p: _template("np.arctanh({0})"),
+    ew.atan2_p: _template("np.arctan2({0}, {1})"),
+    # Numba's // and % on scalars follow Python's rules, which are NumPy's
+    ew.floordiv_p: _template("({0} // {1})"),
+    ew.rem_p: _template("({0} % {1})"),
 }
 
 
@@ -232,14 +243,62 @@ def _fill(eqn, ins, outs):
     return f"{outs[0]} = np.full({_shape_text(out.shape)}, {ins[0]}, {dtype_name(out.dtype)})"
 
 
+def _batch(eqn):
+    return int(np.prod(eqn.inputs[0].shape[:-2], dtype=np.int64))
+
+
+def _solve(eqn, ins, outs):
+    if len(eqn.inputs[0].shape) == 2:
+        return f"{outs[0]} = np.linalg.solve({ins[0]}, {ins[1]})"
+    return (f"{outs[0]} = rt.solve_batched({ins[0]}, {ins[1]}, {_batch(eqn)})"
+            f".reshape({_shape_text(eqn.outputs[0].shape)})")
+
+
+def _stacked(helper, *extra):
+    """A call to the runtime's loop over a stack of matrices, results reshaped to the outputs."""
+    def lower(eqn, ins, outs):
+        args = ", ".join([ins[0], str(_batch(eqn))] + [repr(eqn.params[k]) for k in extra])
+        if len(outs) == 1:
+            return (f"{outs[0]} = rt.{helper}({args})"
+                    f".reshape({_shape_text(eqn.outputs[0].shape)})")
+        temps = [f"{name}_stack" for name in outs]
+        lines = [f"{', '.join(temps)} = rt.{helper}({args})"]
+        for name, temp, var in zip(outs, temps, eqn.outputs):
+            lines.append(f"{name} = {temp}.reshape({_shape_text(var.shape)})" if var.shape
+                         else f"{name} = {temp}[0]")
+        return "\n".join(lines)
+    return lower
+
+
+def _svdvals(eqn, ins, outs):
+    temps = f"{outs[0]}_u, {outs[0]}_s, {outs[0]}_vt"
+    return (f"{temps} = rt.svd_batched({ins[0]}, {_batch(eqn)})\n"
+            f"{outs[0]} = {outs[0]}_s.reshape({_shape_text(eqn.outputs[0].shape)})")
+
+
+def _argsort(eqn, ins, outs):
+    shape = eqn.inputs[0].shape
+    rows = int(np.prod(shape[:-1], dtype=np.int64))
+    return (f"{outs[0]} = rt.argsort_rows({ins[0]}, {rows}, {shape[-1]})"
+            f".reshape({_shape_text(shape)})")
+
+
 ARRAY = {
     sh.broadcast_p: _fill,  # only a literal filling an array read whole (see fusion.view_vars)
     la.matmul_p: _matmul,
-    la.solve_p: lambda eqn, ins, outs: f"{outs[0]} = np.linalg.solve({ins[0]}, {ins[1]})",
-    la.svd_p: lambda eqn, ins, outs: (f"{outs[0]}, {outs[1]}, {outs[2]} = "
-                                      f"np.linalg.svd({ins[0]}, full_matrices=False)"),
-    la.svdvals_p: lambda eqn, ins, outs: (f"{outs[0]} = "
-                                          f"np.linalg.svd({ins[0]}, full_matrices=False)[1]"),
+    la.solve_p: _solve,
+    la.svd_p: _stacked("svd_batched"),
+    la.svdvals_p: _svdvals,
+    dec.inv_p: _stacked("inv_batched"),
+    dec.slogdet_p: _stacked("slogdet_batched"),
+    dec.cholesky_p: _stacked("cholesky_batched"),
+    dec.eigh_p: _stacked("eigh_batched"),
+    dec.eig_p: _stacked("eig_batched"),
+    dec.qr_p: _stacked("qr_batched"),
+    dec.pinv_p: _stacked("pinv_batched", "rcond"),
+    # argpartition is not here: it runs NumPy's own introselect (codegen's NumPy fallback), so
+    # np.partition's arrangement of the other entries is NumPy's exactly
+    red.argsort_p: _argsort,
     sh.slice_p: _slice,
     sh.pad_p: _pad,
     pad_sum_p: _pad_sum,

@@ -198,3 +198,120 @@ def touch_blas():
     a32, v32 = np.ones((2, 2), np.float32), np.ones(2, np.float32)
     total += np.dot(a32, a32)[0, 0] + np.dot(a32, v32)[0] + np.dot(v32, v32)
     return total
+
+
+# --------------------------------------------------------------------------- stacks of matrices
+# np.linalg on each matrix of a stack (batch, m, n): Numba's np.linalg takes one matrix.
+
+@njit(**_JIT)
+def solve_batched(a, b, batch):
+    n = a.shape[-1]
+    a3 = np.ascontiguousarray(a).reshape((batch, n, n))
+    b3 = np.ascontiguousarray(b).reshape((batch, n, b.shape[-1]))
+    out = np.empty(b3.shape, b.dtype)
+    for t in range(batch):
+        out[t] = np.linalg.solve(a3[t], b3[t])
+    return out
+
+
+@njit(**_JIT)
+def inv_batched(a, batch):
+    n = a.shape[-1]
+    a3 = np.ascontiguousarray(a).reshape((batch, n, n))
+    out = np.empty((batch, n, n), a.dtype)
+    for t in range(batch):
+        out[t] = np.linalg.inv(a3[t])
+    return out
+
+
+@njit(**_JIT)
+def slogdet_batched(a, batch):
+    n = a.shape[-1]
+    a3 = np.ascontiguousarray(a).reshape((batch, n, n))
+    sign = np.empty(batch, a.dtype)
+    logabsdet = np.empty(batch, a.dtype)
+    for t in range(batch):
+        s, l = np.linalg.slogdet(a3[t])
+        sign[t] = s
+        logabsdet[t] = l
+    return sign, logabsdet
+
+
+@njit(**_JIT)
+def cholesky_batched(a, batch):
+    n = a.shape[-1]
+    a3 = np.ascontiguousarray(a).reshape((batch, n, n))
+    out = np.empty((batch, n, n), a.dtype)
+    for t in range(batch):
+        out[t] = np.linalg.cholesky(a3[t])
+    return out
+
+
+@njit(**_JIT)
+def eigh_batched(a, batch):
+    """Reads the lower triangle, as np.linalg.eigh does."""
+    n = a.shape[-1]
+    a3 = np.ascontiguousarray(a).reshape((batch, n, n))
+    w = np.empty((batch, n), a.dtype)
+    v = np.empty((batch, n, n), a.dtype)
+    for t in range(batch):
+        lower = np.tril(a3[t])
+        w[t], v[t] = np.linalg.eigh(lower + np.tril(lower, -1).T)
+    return w, v
+
+
+@njit(**_JIT)
+def eig_batched(a, batch):
+    """Real eigenvalues only: Numba raises for a matrix with complex ones."""
+    n = a.shape[-1]
+    a3 = np.ascontiguousarray(a).reshape((batch, n, n))
+    w = np.empty((batch, n), a.dtype)
+    v = np.empty((batch, n, n), a.dtype)
+    for t in range(batch):
+        w[t], v[t] = np.linalg.eig(a3[t])
+    return w, v
+
+
+@njit(**_JIT)
+def qr_batched(a, batch):
+    m, n = a.shape[-2], a.shape[-1]
+    k = min(m, n)
+    a3 = np.ascontiguousarray(a).reshape((batch, m, n))
+    q = np.empty((batch, m, k), a.dtype)
+    r = np.empty((batch, k, n), a.dtype)
+    for t in range(batch):
+        q[t], r[t] = np.linalg.qr(a3[t])
+    return q, r
+
+
+@njit(**_JIT)
+def svd_batched(a, batch):
+    m, n = a.shape[-2], a.shape[-1]
+    k = min(m, n)
+    a3 = np.ascontiguousarray(a).reshape((batch, m, n))
+    u = np.empty((batch, m, k), a.dtype)
+    s = np.empty((batch, k), a.dtype)
+    vt = np.empty((batch, k, n), a.dtype)
+    for t in range(batch):
+        u[t], s[t], vt[t] = np.linalg.svd(a3[t], full_matrices=False)
+    return u, s, vt
+
+
+@njit(**_JIT)
+def pinv_batched(a, batch, rcond):
+    m, n = a.shape[-2], a.shape[-1]
+    a3 = np.ascontiguousarray(a).reshape((batch, m, n))
+    out = np.empty((batch, n, m), a.dtype)
+    for t in range(batch):
+        out[t] = np.linalg.pinv(a3[t], rcond)
+    return out
+
+
+@njit(**_JIT)
+def argsort_rows(x, rows, n):
+    """The stable sorting permutation of each row of x viewed as (rows, n); NaNs last."""
+    x2 = np.ascontiguousarray(x).reshape((rows, n))
+    out = np.empty((rows, n), np.int64)
+    for r in range(rows):
+        out[r] = np.argsort(x2[r], kind="mergesort")
+    return out
