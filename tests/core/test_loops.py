@@ -206,3 +206,42 @@ def test_errors_name_the_loop():
         optad.jit(lambda x: optad.scan(lambda c, a: (c, None), x, (np.ones(3), np.ones(4)))[0])(x)
     with pytest.raises(TracerError, match="bool"):
         optad.jit(lambda x: optad.fori_loop(0, 3, lambda i, c: c if c[0] > 0 else -c, x))(x)
+
+
+def mlp_python_loop(Ws, X):
+    h = X
+    for W in Ws[:-1]:
+        h = np.tanh(W @ h)
+    return np.sum((Ws[-1] @ h) ** 2)
+
+
+def euler_python_loop(th, steps=40):
+    x, v = th[0] * 0 + 1.0, th[1] * 0
+    for _ in range(steps):
+        x, v = x + DT * v, v - DT * th[1] * np.sin(x) - DT * th[0] * v
+    return x ** 2 + v ** 2
+
+
+@pytest.mark.parametrize("case", ["mlp", "euler"])
+def test_python_loops_are_rerolled(backend, monkeypatch, case):
+    rng = np.random.default_rng(3)
+    if case == "mlp":
+        fun, args = mlp_python_loop, ([0.4 * rng.standard_normal((4, 4)) for _ in range(7)],
+                                      rng.standard_normal((4, 5)))
+    else:
+        fun, args = euler_python_loop, (np.array([0.3, 2.0]),)
+    program = optad.make_program(fun, *args)
+    assert sum(e.primitive.name == "scan" for e in program.eqns) == 1
+    assert len(program.eqns) < 30
+    value, grads = optad.value_and_grad(fun, backend=backend)(*args)
+    hv = optad.hvp(fun, backend=backend)(args[0], grads, *args[1:])
+    monkeypatch.setenv("OPTAD_REROLL", "0")
+    unrolled = optad.make_program(fun, *args)
+    assert not any(e.primitive.name == "scan" for e in unrolled.eqns)
+    reference = optad.value_and_grad(lambda *a: fun(*a), backend="numpy")(*args)
+    assert_close(value, reference[0], rtol=1e-12)
+    for g, r in zip(optad.tree.flatten(grads)[0], optad.tree.flatten(reference[1])[0]):
+        assert_close(g, r, rtol=1e-10)
+    hv_reference = optad.hvp(lambda *a: fun(*a), backend="numpy")(args[0], grads, *args[1:])
+    for h, r in zip(optad.tree.flatten(hv)[0], optad.tree.flatten(hv_reference)[0]):
+        assert_close(h, r, rtol=1e-9)
