@@ -7,6 +7,7 @@
 from .api import (checkpoint, grad, hvp, jit, jvp, make_program, show_source,  # noqa: F401
                   value_and_grad, vjp)
 from .jacobians import hessian, jacfwd, jacobian, jacrev  # noqa: F401
+from .loops import fori_loop, scan, while_loop  # noqa: F401
 from .ir import Program, typecheck  # noqa: F401
 from .trace.tracer import TracerError  # noqa: F401
 from . import numpy  # noqa: F401
@@ -40,5 +41,5 @@ def __getattr__(name):
 
 
 __all__ = ["grad", "value_and_grad", "jvp", "vjp", "hvp", "jacfwd", "jacrev", "jacobian",
-           "hessian", "checkpoint", "jit", "make_program", "show_source", "minimize",
+           "hessian", "checkpoint", "jit", "fori_loop", "scan", "while_loop", "make_program", "show_source", "minimize",
            "OptimizeResult", "finite_diff", "zero_order", "numpy", "typecheck", "Program"]

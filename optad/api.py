@@ -21,6 +21,7 @@ from .trace import numpy_dispatch  # noqa: F401  (installs the Tracer methods)
 from .trace.tracer import Tracer, make_program_flat
 from .transforms import (eval_program, grad_program, jvp_program, partial_eval, simplify,
                          vjp_program)
+from .transforms.reroll import reroll
 from .transforms.select import select_outputs
 
 DEFAULT_BACKEND = os.environ.get("OPTAD_BACKEND", "numba")
@@ -89,7 +90,7 @@ class _Traced:
             out_leaves, self.out_tree = tree.flatten(out)
             return out_leaves
 
-        return make_program_flat(flat_fun, avals)
+        return reroll(make_program_flat(flat_fun, avals))
 
 
 def _traced_values(traced: _Traced, flat_args):

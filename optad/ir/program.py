@@ -173,21 +173,29 @@ def format_param(value) -> str:
 
 
 def format_eqn(eqn: Eqn, name) -> str:
+    """One line per equation; a program parameter (a loop body) follows it, indented."""
     outs = " ".join(f"{name(v)}:{v.aval}" for v in eqn.outputs)
     ins = " ".join(name(v) for v in eqn.inputs)
+    simple = {k: v for k, v in eqn.params.items() if not isinstance(v, Program)}
     params = ""
-    if eqn.params:
-        params = "[" + ", ".join(f"{k}={format_param(v)}" for k, v in eqn.params.items()) + "]"
-    return f"{outs} = {eqn.primitive.name}{params} {ins}"
+    if simple:
+        params = "[" + ", ".join(f"{k}={format_param(v)}" for k, v in simple.items()) + "]"
+    lines = [f"{outs} = {eqn.primitive.name}{params} {ins}"]
+    for key, value in eqn.params.items():
+        if isinstance(value, Program):
+            body = format_program(value, name).split("\n")
+            lines.append(f"  {key} = {body[0]}")
+            lines += ["  " + line for line in body[1:]]
+    return "\n".join(lines)
 
 
-def format_program(program: Program) -> str:
-    name = Namer()
+def format_program(program: Program, name=None) -> str:
+    name = Namer() if name is None else name
     ins = ", ".join(f"{name(v)}:{v.aval}" for v in program.inputs)
     consts = ", ".join(f"{name(v)}:{v.aval}" for v in program.constvars)
     lines = [f"{{ lambda {ins}" + (f" ; constants {consts}" if consts else "") + " ."]
     for eqn in program.eqns:
-        lines.append("    " + format_eqn(eqn, name))
+        lines += ["    " + line for line in format_eqn(eqn, name).split("\n")]
     outs = ", ".join(name(v) for v in program.outputs)
     lines.append(f"  in ( {outs} ) }}")
     return "\n".join(lines)

@@ -39,6 +39,9 @@ def typecheck(program: Program) -> Program:
         if tuple(expected) != got:
             raise TypeCheckError(f"{format_eqn(eqn, name)}: shape rule gives "
                                  f"{', '.join(map(str, expected))}")
+        for value in eqn.params.values():
+            if isinstance(value, Program):
+                typecheck(value)   # a loop body or checkpointed call is a program too
         for var in eqn.outputs:
             define(var)
     for atom in program.outputs:

@@ -1,4 +1,4 @@
 """The closed set of primitives, one module per family, and the rule tables."""
-from .registry import (Primitive, impl_rules, jvp_rules, primitives, shape_rules,  # noqa: F401
-                       vjp_rules)
-from . import elementwise, shape, reductions, linalg, control  # noqa: F401  (registers rules)
+from .registry import (Primitive, forward_rules, impl_rules, jvp_rules, primitives,  # noqa: F401
+                       shape_rules, vjp_rules)
+from . import elementwise, shape, reductions, linalg, control, loops  # noqa: F401  (registers rules)

@@ -10,6 +10,10 @@ Rule signatures:
     jvp_rules[p](primals, tangents, outs, **params) -> output tangent(s); tangents may be None
                                                        (a symbolic zero)
     vjp_rules[p](cotangent, primals, outs, **params) -> one cotangent (or None) per input
+    forward_rules[p](*primals, **params)          -> (outputs, residuals): optional; reverse
+                                                     mode's forward sweep uses it instead of
+                                                     the primitive, and passes the residuals
+                                                     to the VJP rule as ``residuals=``
 
 JVP and VJP rules are written with optad's own ops, so derivative programs can be
 differentiated again.
@@ -40,6 +44,7 @@ shape_rules: dict = {}
 impl_rules: dict = {}
 jvp_rules: dict = {}
 vjp_rules: dict = {}
+forward_rules: dict = {}
 primitives: dict = {}
 
 

@@ -20,7 +20,9 @@ import numpy as np
 
 from ..ir.program import Eqn, Lit, Program
 from ..primitives import elementwise as ew
+from ..primitives.loops import scan_p
 from ..primitives.shape import broadcast_p, reshape_p
+from .loop_simplify import prune_scan, simplify_bodies
 
 
 def _freeze(value):
@@ -136,7 +138,8 @@ def simplify(program: Program) -> Program:
 
     for eqn in program.eqns:
         ins = tuple(sub(a) for a in eqn.inputs)
-        eqn = Eqn(eqn.primitive, ins, eqn.params, eqn.outputs, eqn.where)
+        eqn = simplify_bodies(Eqn(eqn.primitive, ins, eqn.params, eqn.outputs, eqn.where),
+                              simplify)
         # neg(neg(x)) -> x
         if eqn.primitive is ew.neg_p and not isinstance(ins[0], Lit):
             inner = producer.get(ins[0].id)
@@ -187,6 +190,10 @@ def simplify(program: Program) -> Program:
     live = {a.id for a in outputs if not isinstance(a, Lit)}
     kept = []
     for eqn in reversed(eqns):
+        if eqn.primitive is scan_p:
+            eqn = prune_scan(eqn, live, simplify)
+            if eqn is None:
+                continue
         if any(v.id in live for v in eqn.outputs):
             kept.append(eqn)
             live.update(a.id for a in eqn.inputs if not isinstance(a, Lit))

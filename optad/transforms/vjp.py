@@ -6,7 +6,7 @@ import numpy as np
 
 from ..ir.program import Lit
 from ..primitives.elementwise import add
-from ..primitives.registry import vjp_rules
+from ..primitives.registry import forward_rules, vjp_rules
 from ..primitives.shape import zeros_like
 from ..trace.tracer import Trace, set_where
 from .evaluate import rebind
@@ -29,10 +29,21 @@ def vjp_traceable(program, primals, wrt, cotangents, consts=None):
         return atom.value if isinstance(atom, Lit) else env[atom.id]
 
     active_eqns = []
+    residuals = {}   # eqn id -> what its forward rule kept for its VJP rule
     for eqn in program.eqns:
-        for var, value in zip(eqn.outputs, rebind(eqn, map(read, eqn.inputs))):
+        is_active = any(not isinstance(a, Lit) and a.id in active for a in eqn.inputs)
+        forward = forward_rules.get(eqn.primitive) if is_active else None
+        if forward is None:
+            outs = rebind(eqn, map(read, eqn.inputs))
+        else:
+            previous = set_where(eqn.where or None)
+            try:
+                outs, residuals[id(eqn)] = forward(*map(read, eqn.inputs), **eqn.params)
+            finally:
+                set_where(previous)
+        for var, value in zip(eqn.outputs, outs):
             env[var.id] = value
-        if any(not isinstance(a, Lit) and a.id in active for a in eqn.inputs):
+        if is_active:
             active.update(v.id for v in eqn.outputs)
             active_eqns.append(eqn)
 
@@ -53,10 +64,12 @@ def vjp_traceable(program, primals, wrt, cotangents, consts=None):
         outs = [env[v.id] for v in eqn.outputs]
         previous = set_where(eqn.where or None)
         try:
+            extra = {"residuals": residuals[id(eqn)]} if id(eqn) in residuals else {}
             if eqn.primitive.multiple_results:
-                cts_in = vjp_rules[eqn.primitive](outs_ct, prims_in, outs, **eqn.params)
+                cts_in = vjp_rules[eqn.primitive](outs_ct, prims_in, outs, **extra, **eqn.params)
             else:
-                cts_in = vjp_rules[eqn.primitive](outs_ct[0], prims_in, outs[0], **eqn.params)
+                cts_in = vjp_rules[eqn.primitive](outs_ct[0], prims_in, outs[0], **extra,
+                                                  **eqn.params)
             for atom, ct in zip(eqn.inputs, cts_in):
                 if ct is not None and not isinstance(atom, Lit) and atom.id in active:
                     accumulate(atom.id, ct)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...ir.program import Eqn, Lit, Var, format_program
+from ...ir.program import Eqn, Lit, Program, Var, format_program
 from ...primitives import elementwise as ew
 from ...primitives import reductions as red
 from ...primitives import shape as sh
@@ -24,6 +24,7 @@ from . import naming
 from .fusion import (SHAPE_OPS, UNIT, LoopGroup, group_equations, is_lowerable, is_outer_product,
                      is_row_times_matrix, sink_shape_ops, view_vars)
 from .lowering import ARRAY, REDUCTIONS, SCALAR, dtype_name, literal, pad_sum_p
+from .loops import is_loop, lower_loop
 from .unroll import unroll_small_loops
 
 INDENT = "    "
@@ -404,6 +405,8 @@ def _lower_group(group, names, stored, index):
 
 
 def _lower_array_eqn(eqn, names):
+    if is_loop(eqn):
+        return lower_loop(eqn, names, lower_segment, comment)
     ins = [literal(a) if isinstance(a, Lit) else names(a) for a in eqn.inputs]
     outs = [names(v) for v in eqn.outputs]
     return [comment(eqn)] + ARRAY[eqn.primitive](eqn, ins, outs).split("\n")
@@ -415,14 +418,23 @@ def _scalar_type(dtype):
     return dtype_name(dtype)
 
 
-def generate(program, header=""):
-    """Source of the kernel module, and the fallback equations ``make_kernel`` needs."""
-    names = naming.KernelNames()
+def _name_like_printer(program, names):
+    """Name variables in the printer's order (loop bodies after their equation), so the
+    kernel reads like the printed program."""
     for v in (*program.inputs, *program.constvars):
         names(v)
     for eqn in program.eqns:
         for v in eqn.outputs:
             names(v)
+        for value in eqn.params.values():
+            if isinstance(value, Program):
+                _name_like_printer(value, names)
+
+
+def generate(program, header=""):
+    """Source of the kernel module, and the fallback equations ``make_kernel`` needs."""
+    names = naming.KernelNames()
+    _name_like_printer(program, names)
 
     # runs of lowerable equations (segments) and single fallback equations
     pieces = []

@@ -18,6 +18,7 @@ from ...ir.program import Lit, Var
 from ...primitives import linalg as la
 from ...primitives import shape as sh
 from .lowering import ARRAY, REDUCTIONS, SCALAR
+from .loops import is_loop, loop_is_lowerable
 
 
 def is_outer_product(eqn) -> bool:
@@ -215,6 +216,8 @@ def is_fusible(eqn) -> bool:
 
 
 def is_lowerable(eqn) -> bool:
+    if is_loop(eqn):
+        return loop_is_lowerable(eqn, is_lowerable)
     return is_fusible(eqn) or eqn.primitive in ARRAY
 
 
