@@ -1,0 +1,124 @@
+"""The Python driver: runs a method's ``init``/``update`` (methods/, protocol in step.py) with
+the callback, the history, the best point and the final OptimizeResult; or hands the loop to the
+backend's compiled driver when the problem has njit entries and nothing needs Python per
+iteration (no callback, float64).
+"""
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+from . import status as st
+from .calls import bind
+from .result import OptimizeResult, Rows
+from .step import RUNNING, Progress
+
+
+def run(method, problem, x0, params, unravel, callback=None, disp=False, compiled=True):
+    """Minimise with ``method`` from the flat vector ``x0``; returns an OptimizeResult (and
+    raises KeyboardInterrupt, carrying the result so far as ``.result``, on Ctrl-C)."""
+    outcome = None
+    if compiled and callback is None and x0.dtype == np.float64:
+        entries = problem.njit_entries(method.NEEDS)
+        if entries is not None:
+            outcome = entries.drive(method, x0, params)
+            if outcome is not None:
+                state, rows, best, interrupted = outcome
+                rows = Rows(rows)
+    if outcome is None:
+        state, rows, best, interrupted = _run_python(method, problem, x0, params, unravel,
+                                                     callback)
+    if interrupted:
+        state = _with_status(state, st.INTERRUPTED)
+    result = _result(method, problem, state, params, rows, best, unravel, disp)
+    if interrupted:
+        error = KeyboardInterrupt("optad.minimize interrupted; the best point so far is in "
+                                  "this exception's .result")
+        error.result = result
+        raise error
+    return result
+
+
+def _with_status(state, status):
+    p = state.progress
+    return state._replace(progress=Progress(p.nit, p.nfev, p.njev, p.nhev, p.f, p.grad_norm,
+                                            status))
+
+
+def _run_python(method, problem, x0, params, unravel, callback):
+    calls = problem.python_calls()
+    done = {}
+    init, update = bind(method.init, calls, None, done), bind(method.update, calls, None, done)
+    extra = problem.extra
+    rows, best = Rows(), None
+    has_gradient = getattr(method, "HAS_GRADIENT", True)
+    t0 = time.perf_counter()
+
+    def record(state):
+        nonlocal best
+        p = state.progress
+        rows.append(p.f, p.grad_norm, p.nfev + extra.nfev, p.njev + extra.njev, p.nhev,
+                    time.perf_counter() - t0)
+        if math.isfinite(p.f) and (best is None or p.f <= best[0]):
+            best = (p.f, state.x.copy(), state.g.copy())
+
+    def stop_requested(state):
+        p = state.progress
+        g = state.g if has_gradient else None
+        intermediate = OptimizeResult(x=unravel(state.x.copy()), fun=p.f, nit=p.nit,
+                                      jac=None if g is None else unravel(g.copy()),
+                                      grad_norm=p.grad_norm)
+        try:
+            callback(intermediate)
+        except StopIteration:
+            return True
+        return False
+
+    try:
+        state = init(x0, (), params)
+        record(state)
+        while state.progress.status == RUNNING:
+            if callback is not None and stop_requested(state):
+                state = _with_status(state, st.CALLBACK)
+                break
+            nit = state.progress.nit
+            state = update(state, (), params)
+            if state.progress.nit != nit:
+                record(state)
+    except KeyboardInterrupt:
+        if not rows.rows:
+            raise
+        return state, rows, best, True
+    return state, rows, best, False
+
+
+def _result(method, problem, state, params, rows, best, unravel, disp):
+    final = method.finish(state, params, rows, problem.value)
+    x, f, g, status = final.x, final.f, final.g, final.status
+    returns_best = method.RETURNS_BEST and best is not None
+    if returns_best and (x is None or not math.isfinite(f) or
+                         (status not in st.SUCCESSFUL and f > best[0])):
+        f, x, g = best
+    if x is None:
+        x, g = state.x, state.g
+    p = state.progress
+    nfev = p.nfev + problem.extra.nfev + final.nfev
+    njev = p.njev + problem.extra.njev
+    message = st.MESSAGES[status] + (f" {final.detail}" if final.detail else "")
+    has_gradient = getattr(method, "HAS_GRADIENT", True)
+    x = np.asarray(x, dtype=problem.dtype)
+    result = OptimizeResult(
+        x=unravel(x), fun=float(f),
+        jac=unravel(np.asarray(g, dtype=problem.dtype)) if has_gradient and g is not None
+        else None,
+        nit=p.nit, nfev=nfev, njev=njev, nhev=p.nhev, status=status,
+        success=status in st.SUCCESSFUL, message=message, history=rows.history(),
+        method=method.NAME)
+    if disp:
+        print(f"{message}\n         Current function value: {f:.6g}\n"
+              f"         Iterations: {p.nit}\n         Function evaluations: {nfev}\n"
+              f"         Gradient evaluations: {njev}\n"
+              f"         Hessian-vector products: {p.nhev}")
+    return result
