@@ -101,12 +101,12 @@ class Unravel:
     ``ravel(tree)`` is the inverse for another tree of that structure (a gradient, say), with a
     clear error when its structure or a leaf's shape differs."""
 
-    __slots__ = ("treedef", "shapes", "dtype", "_splits")
+    __slots__ = ("treedef", "shapes", "dtype", "_bounds")
 
     def __init__(self, treedef, shapes, dtype):
         self.treedef, self.shapes, self.dtype = treedef, tuple(shapes), dtype
         sizes = [_size(shape) for shape in shapes]
-        self._splits = [sum(sizes[:k + 1]) for k in range(len(sizes) - 1)]
+        self._bounds = [(sum(sizes[:k]), sum(sizes[:k + 1])) for k in range(len(sizes))]
 
     @property
     def single_array(self):
@@ -114,12 +114,14 @@ class Unravel:
         return self.treedef == LEAF
 
     def __call__(self, flat):
-        import numpy as np
-        flat = np.asarray(flat)
+        """The tree of ``flat``'s pieces (by slicing, so a traced vector works too)."""
+        if not hasattr(flat, "reshape"):
+            import numpy as np
+            flat = np.asarray(flat)
         if self.single_array:
             return flat.reshape(self.shapes[0])
-        pieces = np.split(flat, self._splits)
-        return unflatten(self.treedef, [p.reshape(s) for p, s in zip(pieces, self.shapes)])
+        return unflatten(self.treedef, [flat[a:b].reshape(shape)
+                                        for (a, b), shape in zip(self._bounds, self.shapes)])
 
     def ravel(self, tree):
         import numpy as np

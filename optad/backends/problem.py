@@ -39,6 +39,7 @@ class CompiledProblem:
     njit: Optional[Callable] = None      # needs -> NjitEntries or None
     backend: str = "numpy"
     extra: Counts = field(default_factory=Counts)
+    exact_hvp: bool = True      # False: products are gradient differences, counted in extra
 
     def njit_entries(self, needs):
         return None if self.njit is None else self.njit(needs)

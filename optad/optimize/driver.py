@@ -59,8 +59,8 @@ def _run_python(method, problem, x0, params, unravel, callback):
     def record(state):
         nonlocal best
         p = state.progress
-        rows.append(p.f, p.grad_norm, p.nfev + extra.nfev, p.njev + extra.njev, p.nhev,
-                    time.perf_counter() - t0)
+        rows.append(p.f, p.grad_norm, p.nfev + extra.nfev, p.njev + extra.njev,
+                    p.nhev if problem.exact_hvp else 0, time.perf_counter() - t0)
         if math.isfinite(p.f) and (best is None or p.f <= best[0]):
             best = (p.f, state.x.copy(), state.g.copy())
 
@@ -113,12 +113,12 @@ def _result(method, problem, state, params, rows, best, unravel, disp):
         x=unravel(x), fun=float(f),
         jac=unravel(np.asarray(g, dtype=problem.dtype)) if has_gradient and g is not None
         else None,
-        nit=p.nit, nfev=nfev, njev=njev, nhev=p.nhev, status=status,
+        nit=p.nit, nfev=nfev, njev=njev, nhev=p.nhev if problem.exact_hvp else 0, status=status,
         success=status in st.SUCCESSFUL, message=message, history=rows.history(),
         method=method.NAME)
     if disp:
         print(f"{message}\n         Current function value: {f:.6g}\n"
               f"         Iterations: {p.nit}\n         Function evaluations: {nfev}\n"
               f"         Gradient evaluations: {njev}\n"
-              f"         Hessian-vector products: {p.nhev}")
+              f"         Hessian-vector products: {result.nhev}")
     return result

@@ -147,6 +147,7 @@ def make_problem(fun, x0, args, jac, hessp, backend, needs):
                 return (g1 - g0) / h
             return hvp_at_x
         problem.linearize = linearize
+        problem.exact_hvp = False
     user = {}
     if unravel.single_array:
         if jac is True and is_njit(fun):

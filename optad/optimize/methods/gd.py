@@ -64,7 +64,7 @@ def configure(options, x0):
 
 
 def _norm(g):
-    return float(np.sqrt(g @ g)) if np.all(np.isfinite(g)) else math.inf
+    return float(np.linalg.norm(g)) if np.all(np.isfinite(g)) else math.inf
 
 
 def init(x0, args, params):

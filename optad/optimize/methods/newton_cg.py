@@ -75,7 +75,7 @@ def compiled(options):
 
 
 def _norm(g):
-    return float(np.sqrt(g @ g))
+    return float(np.linalg.norm(g))
 
 
 def truncated_cg(x, g, gnorm, maxiter, args):
