@@ -1,7 +1,10 @@
 """The Python driver: runs a method's ``init``/``update`` (methods/, protocol in step.py) with
-the callback, the history, the best point and the final OptimizeResult; or hands the loop to the
-backend's compiled driver when the problem has njit entries and nothing needs Python per
-iteration (no callback, float64).
+the callback, the history, the best point and the final OptimizeResult.
+
+When the problem has njit entries (float64, the method's ``compiled`` option not off), the steps
+run compiled: with no callback the whole loop is the backend's compiled driver
+(optad/backends/numba/driver.py); with a callback this loop calls the compiled ``update`` once
+per iteration.  Otherwise the same step code runs in Python on the problem's Python callables.
 """
 from __future__ import annotations
 
@@ -20,16 +23,18 @@ def run(method, problem, x0, params, unravel, callback=None, disp=False, compile
     """Minimise with ``method`` from the flat vector ``x0``; returns an OptimizeResult (and
     raises KeyboardInterrupt, carrying the result so far as ``.result``, on Ctrl-C)."""
     outcome = None
-    if compiled and callback is None and x0.dtype == np.float64:
-        entries = problem.njit_entries(method.NEEDS)
-        if entries is not None:
-            outcome = entries.drive(method, x0, params)
-            if outcome is not None:
-                state, rows, best, interrupted = outcome
-                rows = Rows(rows)
+    entries = problem.njit_entries(method.NEEDS) \
+        if compiled and x0.dtype == np.float64 else None
+    if entries is not None and callback is None:
+        outcome = entries.drive(method, x0, params)
+        if outcome is not None:
+            state, rows, best, interrupted = outcome
+            rows = Rows(rows)
     if outcome is None:
+        steps = None if entries is None else entries.steps(method, x0, params)
         state, rows, best, interrupted = _run_python(method, problem, x0, params, unravel,
-                                                     callback)
+                                                     callback, steps,
+                                                     () if steps is None else entries.args)
     if interrupted:
         state = _with_status(state, st.INTERRUPTED)
     result = _result(method, problem, state, params, rows, best, unravel, disp)
@@ -47,10 +52,18 @@ def _with_status(state, status):
                                             status))
 
 
-def _run_python(method, problem, x0, params, unravel, callback):
-    calls = problem.python_calls()
-    done = {}
-    init, update = bind(method.init, calls, None, done), bind(method.update, calls, None, done)
+def _run_python(method, problem, x0, params, unravel, callback, steps=None, args=()):
+    """The loop; ``steps`` is (first state, compiled update) or None (Python steps)."""
+    if steps is None:
+        calls = problem.python_calls()
+        done = {}
+        init = bind(method.init, calls, None, done)
+        update = bind(method.update, calls, None, done)
+    else:
+        first, update = steps
+
+        def init(x0, args, params):
+            return first
     extra = problem.extra
     rows, best = Rows(), None
     has_gradient = getattr(method, "HAS_GRADIENT", True)
@@ -77,14 +90,14 @@ def _run_python(method, problem, x0, params, unravel, callback):
         return False
 
     try:
-        state = init(x0, (), params)
+        state = init(x0, args, params)
         record(state)
         while state.progress.status == RUNNING:
             if callback is not None and stop_requested(state):
                 state = _with_status(state, st.CALLBACK)
                 break
             nit = state.progress.nit
-            state = update(state, (), params)
+            state = update(state, args, params)
             if state.progress.nit != nit:
                 record(state)
     except KeyboardInterrupt:

@@ -79,16 +79,27 @@ def bound_steps(method, **calls):
             bind(method.update, calls, numba.njit, done))
 
 
-_TEMPLATE = inspect.getsource(_drive).replace("def _drive(", "def drive(", 1)
+def step_init(x0, args, params):
+    return init(x0, args, params)
+
+
+def step_update(state, args, params):
+    return update(state, args, params)
+
+
+_TEMPLATE = "\n\n@numba.njit(cache=True)\n".join(
+    [inspect.getsource(_drive).replace("def _drive(", "def drive(", 1),
+     inspect.getsource(step_init), inspect.getsource(step_update)])
 _DRIVERS: dict = {}
 
 
-def _compiled_drive(method, entries):
+def _compiled(method, entries):
+    """The module-like namespace with ``drive``, ``step_init`` and ``step_update``."""
     calls = {name: getattr(entries, name) for name in method.NEEDS}
     key = (method.__name__, tuple(sorted(calls.items(), key=lambda i: i[0])))
-    function = _DRIVERS.get(key)
-    if function is not None:
-        return function
+    functions = _DRIVERS.get(key)
+    if functions is not None:
+        return functions
     imports = {name: _import_name(value) for name, value in calls.items()}
     if all(imports.values()):
         lines = [f"# optad compiled driver of {method.__name__}; step code "
@@ -103,8 +114,10 @@ def _compiled_drive(method, entries):
         lines += [f"init, update = bound_steps(method, "
                   f"{', '.join(f'{name}={name}' for name in sorted(calls))})",
                   "", "", "@numba.njit(cache=True)", _TEMPLATE]
-        function = cache.load_module("\n".join(lines)).drive
-        fast_cache_loads(function)
+        module = cache.load_module("\n".join(lines))
+        functions = (module.drive, module.step_init, module.step_update)
+        for function in functions:
+            fast_cache_loads(function)
     else:
         init, update = bound_steps(method, **calls)
         namespace = dict(init=init, update=update, now=now, interrupted=interrupted,
@@ -112,11 +125,12 @@ def _compiled_drive(method, entries):
                          math=math, np=np)
         exec(compile(_TEMPLATE, f"<optad compiled driver of {method.__name__}>", "exec"),
              namespace)
-        function = numba.njit(namespace["drive"])
+        functions = tuple(numba.njit(namespace[name])
+                          for name in ("drive", "step_init", "step_update"))
     if len(_DRIVERS) > 64:
         _DRIVERS.clear()
-    _DRIVERS[key] = function
-    return function
+    _DRIVERS[key] = functions
+    return functions
 
 
 def drive(method, entries, x0, params):
@@ -126,7 +140,7 @@ def drive(method, entries, x0, params):
     another signature, say): the caller runs the Python driver instead."""
     rows = np.empty((params.maxiter + 1, 6))
     try:
-        function = _compiled_drive(method, entries)
+        function = _compiled(method, entries)[0]
         state, n, best_f, best_x, best_g, stop = function(x0, entries.args, params, rows)
     except NumbaError as exc:
         warnings.warn(f"{method.NAME}: the compiled loop could not be built ({exc}); running "
@@ -137,3 +151,19 @@ def drive(method, entries, x0, params):
         rows[:, 5] = np.nan
     best = (best_f, best_x, best_g) if math.isfinite(best_f) else None
     return state, rows, best, bool(stop)
+
+
+def steps(method, entries, x0, params):
+    """``(first state, update)``: the method's step compiled on these entries, for the Python
+    driver (a callback between iterations); ``update(state, entries.args, params)``.  None when
+    Numba cannot compile it."""
+    try:
+        _, step_init, step_update = _compiled(method, entries)
+        state = step_init(x0, entries.args, params)
+        step_update.compile((numba.typeof(state), numba.typeof(entries.args),
+                             numba.typeof(params)))
+    except NumbaError as exc:
+        warnings.warn(f"{method.NAME}: the compiled step could not be built ({exc}); running "
+                      "the Python step", RuntimeWarning, stacklevel=4)
+        return None
+    return state, step_update

@@ -36,6 +36,11 @@ class NjitEntries(NamedTuple):
         from .driver import drive
         return drive(method, self, x0, params)
 
+    def steps(self, method, x0, params):
+        """The method's first state and its compiled ``update`` (driver.py)."""
+        from .driver import steps
+        return steps(method, self, x0, params)
+
 
 class _Layout:
     """Names of the adapters' parameters: the data arrays, then each kernel's constants."""
