@@ -10,7 +10,7 @@ import pytest
 
 pytest.importorskip("numba")
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 # Builds the MLP-style gradient program, compiles it with the Numba backend, calls it, and prints
 # whether the segment was compiled in this process or loaded from the cache.

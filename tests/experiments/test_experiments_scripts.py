@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"
+EXPERIMENTS = Path(__file__).resolve().parents[2] / "experiments"
 SCRIPTS = ["jacobian_modes", "gradient_modes", "hutchinson", "checkpointing"]
 
 

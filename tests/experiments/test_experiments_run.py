@@ -13,7 +13,7 @@ from optad.experiments.config import load_config
 from optad.experiments.jobs import job_list
 from optad.experiments.rundir import HISTORY_COLUMNS, create_unique_dir
 
-CONFIGS = sorted((Path(__file__).resolve().parent.parent / "configs").glob("*.yaml"))
+CONFIGS = sorted((Path(__file__).resolve().parents[2] / "configs").glob("*.yaml"))
 TINY = "0.003"  # budget scale: a few iterations per job
 
 
