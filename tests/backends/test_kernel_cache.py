@@ -70,6 +70,7 @@ def warm_cache(tmp_path_factory):
     return cache_dir, first
 
 
+@pytest.mark.slow
 def test_second_process_loads_without_compiling(warm_cache):
     cache_dir, first = warm_cache
     assert first["ok"] and first["misses"] == 1 and first["hits"] == 0
@@ -80,6 +81,7 @@ def test_second_process_loads_without_compiling(warm_cache):
     assert Path(first["path"]).parent == cache_dir
 
 
+@pytest.mark.slow
 def test_corrupt_cache_file_is_rebuilt(warm_cache):
     cache_dir, first = warm_cache
     path = Path(first["path"])
@@ -90,6 +92,7 @@ def test_corrupt_cache_file_is_rebuilt(warm_cache):
     assert path.read_text() == text  # rewritten in full
 
 
+@pytest.mark.slow
 def test_corrupt_machine_code_is_rebuilt(warm_cache):
     cache_dir, first = warm_cache
     data = list((cache_dir / "__pycache__").glob("*.nbc"))
@@ -102,6 +105,7 @@ def test_corrupt_machine_code_is_rebuilt(warm_cache):
     assert after["ok"] and after["hits"] == 1
 
 
+@pytest.mark.slow
 def test_concurrent_compiles_both_succeed(tmp_path):
     procs = [run_script(tmp_path) for _ in range(2)]
     results = [result(p) for p in procs]
@@ -152,6 +156,7 @@ LOOPS_SCRIPT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_compiled_loops_load_from_the_cache_in_a_new_process(tmp_path):
     env = dict(os.environ, OPTAD_CACHE_DIR=str(tmp_path),
                PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))

@@ -19,6 +19,7 @@ def test_missing_dask_says_how_to_install(tmp_path, monkeypatch, capsys):
     assert not tmp_path.exists() or not any(tmp_path.iterdir())
 
 
+@pytest.mark.slow
 def test_local_cluster_gives_identical_results(tmp_path):
     pytest.importorskip("dask.distributed")
     common = ["--backend", "numpy", "--budget-scale", "0.02", "--no-plots"]

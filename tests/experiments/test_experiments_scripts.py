@@ -10,6 +10,7 @@ EXPERIMENTS = Path(__file__).resolve().parents[2] / "experiments"
 SCRIPTS = ["jacobian_modes", "gradient_modes", "hutchinson", "checkpointing"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", SCRIPTS)
 def test_script_quick_run(name, tmp_path):
     completed = subprocess.run(
