@@ -14,7 +14,7 @@ from typing import Callable
 import numpy as np
 
 from . import tree
-from .backends import get_backend
+from .backends import default_backend, get_backend
 from .ir.program import ShapedArray
 from .primitives.control import call_checkpointed
 from .trace import numpy_dispatch  # noqa: F401  (installs the Tracer methods)
@@ -24,7 +24,7 @@ from .transforms import (eval_program, grad_program, jvp_program, partial_eval, 
 from .transforms.reroll import reroll
 from .transforms.select import select_outputs
 
-DEFAULT_BACKEND = os.environ.get("OPTAD_BACKEND", "numba")
+DEFAULT_BACKEND = default_backend()
 
 
 class Source(str):
@@ -136,7 +136,6 @@ class Transformed:
         self.backend = backend or DEFAULT_BACKEND
         self._cache: dict = {}
         self._fast: dict = {}
-        self._numba_hooks: dict = {}
         try:
             self.__name__ = f"{self.kind}({getattr(fun, '__name__', 'fun')})"
             self.__doc__ = getattr(fun, "__doc__", None)
@@ -211,78 +210,15 @@ class Transformed:
         per argument, None for an array or (tuple or list, length) for a flat container."""
         return None
 
-    def _memo_hook(self, name, example_args, build):
-        """Build a Numba hook once per (hook, input signature): compiled loops taking it as an
-        argument then find the same function on every run and are not specialised again."""
-        key = (name, self.make_traced(example_args).key)
-        if key not in self._numba_hooks:
-            self._numba_hooks[key] = build()
-        return self._numba_hooks[key]
-
-    def numba_function(self, *example_args):
-        """The compiled Numba function behind this transformation at these arguments' signature,
-        taking the flat array inputs and returning the tuple of flat outputs -- for callers
-        that stay inside Numba (compiled optimisation loops).  None when the backend is not
-        "numba", when an equation runs through NumPy, or for static arguments."""
-        if self.backend != "numba":
-            return None
+    def kernel_at(self, *example_args):
+        """The backend's compiled kernel for these arguments' signature (built once), or None
+        when a static (non-array) argument is among them.  A Numba kernel carries ``entry``
+        (one njit function of the inputs and then the constants, or None when an equation runs
+        through NumPy) and ``constants``: what the Numba backend's compiled problems call."""
         traced, entry = self._entry(example_args)
         if any(s[0] == "s" for s in traced.specs):
             return None
-        _, kernel, _, _ = self._kernel(traced, entry)
-        function = getattr(kernel, "entry", None)
-        constants = tuple(getattr(kernel, "constants", ()))
-        if function is None:
-            return None
-        if not constants:
-            return function
-        return _bind_constants(function, constants, len(traced.traced_positions))
-
-
-def numba_specialise(function, **callees):
-    """``numba.njit`` of the plain Python ``function`` with each keyword (a compiled function,
-    e.g. a ``numba_kernel`` hook) bound as a global of that name; the globals of ``function``'s
-    module are available too.  When every callee is importable (optad's kernels and hooks are),
-    the compilation is cached on disk like a kernel, so a new process loads it."""
-    from .backends.numba.specialise import specialise
-    return specialise(function, **callees)
-
-
-def _njit_adapter(params, inputs, function, suffix=""):
-    """``numba.njit`` of ``def adapter(*params): return function(*inputs)<suffix>`` -- the small
-    argument-reordering functions that put a kernel's ``entry`` behind the signature a compiled
-    caller expects; cached on disk like a kernel.
-
-    When ``function`` has constants bound in memory (``_bind_constants``), the adapter built on
-    it cannot be cached; it then carries ``optad_unbound = (twin, constants)``, a cached twin
-    taking the constants as trailing arguments, which compiled loops use instead
-    (``optimize.compiled.unbind``)."""
-    from .backends.numba.specialise import specialise_source
-
-    def build(params, inputs, function):
-        source = (f"def adapter({', '.join(params)}):\n"
-                  f"    return function({', '.join(inputs)}){suffix}\n")
-        return specialise_source(source, "adapter", {"function": function})
-
-    adapter = build(params, inputs, function)
-    unbound = getattr(function, "optad_unbound", None)
-    if unbound is not None:
-        twin_of, constants = unbound
-        extra = [f"c{k}" for k in range(len(constants))]
-        adapter.optad_unbound = (build(params + extra, inputs + extra, twin_of), constants)
-    return adapter
-
-
-def _bind_constants(function, constants, n_inputs):
-    """An njit function of the inputs alone, with the program's constants closed over (compiled
-    on its first call only; see ``_njit_adapter`` for the cached twin compiled loops use)."""
-    from .backends.numba.specialise import specialise_source
-    names = [f"x{k}" for k in range(n_inputs)]
-    bound = [f"constants[{k}]" for k in range(len(constants))]
-    source = f"def bound({', '.join(names)}):\n    return function({', '.join(names + bound)})\n"
-    adapter = specialise_source(source, "bound", {"function": function, "constants": constants})
-    adapter.optad_unbound = (function, constants)
-    return adapter
+        return self._kernel(traced, entry)[1]
 
 
 def _fast_key(args):
@@ -404,16 +340,6 @@ class ValueAndGrad(_GradBase):
             return outs[0][()], (grads[0] if single else tuple(grads))
         return value_and_grad_fast
 
-    def numba_kernel(self, *example_args):
-        """An ``@njit`` function ``(*args) -> (value, gradient)`` for one array argument
-        differentiated (``argnums=0``), or None (see ``numba_function``)."""
-        if self.argnums != (0,) or not self.single or \
-                not all(isinstance(a, np.ndarray) for a in example_args):
-            return None
-        return self._memo_hook("value_and_grad", example_args,
-                               lambda: self.numba_function(*example_args))
-
-
 def grad(fun, argnums=0, backend=None):
     """The gradient of a scalar function with respect to argument(s) ``argnums``."""
     return _cached_transform(fun, Grad, backend, _hashable(argnums))
@@ -448,22 +374,6 @@ class Jit(Transformed):
             flat = _flattener(layout)
             return lambda *args: _scalarize(kernel(*flat(args))[0])
         return None
-
-    def numba_kernel(self, *example_args):
-        """An ``@njit`` function ``(*args) -> value`` for array arguments and a single scalar
-        output, or None (see ``numba_function``)."""
-        if not all(isinstance(a, np.ndarray) for a in example_args):
-            return None
-        return self._memo_hook("value", example_args, lambda: self._value_kernel(example_args))
-
-    def _value_kernel(self, example_args):
-        function = self.numba_function(*example_args)
-        outputs = self.lowered(*example_args).outputs
-        if function is None or len(outputs) != 1 or outputs[0].aval.shape != ():
-            return None
-        names = [f"a{k}" for k in range(len(example_args))]
-        return _njit_adapter(names, names, function, "[0]")
-
 
 def jit(fun, backend=None):
     """``fun`` itself, traced and compiled the same way as its derivatives."""
@@ -644,6 +554,9 @@ class Hvp(Transformed):
 
     # -- linearised at a fixed x: the part of the program that does not depend on v runs once
     def _linearized(self, x, args):
+        """(traced, known, unknown, known kernel, unknown kernel): the product's program split
+        into the part computed from x alone (its outputs are the residuals) and the part linear
+        in v (inputs: the residuals, then v)."""
         traced, entry = self._entry((x, x) + tuple(args))
         cached = self._linear.get(traced.key)
         if cached is None:
@@ -672,49 +585,22 @@ class Hvp(Transformed):
             v_leaves, v_tree = tree.flatten(v)
             if v_tree != x_tree:
                 raise TypeError("hvp(...).at(x)(v): v must have the same structure as x")
+            for t, p in zip(v_leaves, x_leaves):
+                if np.shape(t) != np.shape(p):
+                    raise ValueError(f"hvp(...).at(x)(v): v has shape {np.shape(t)} where x "
+                                     f"has {np.shape(p)}")
             outs = unknown_kernel(*residuals, *[np.asarray(t, dtype=d)
                                                 for t, d in zip(v_leaves, dtypes)])
             return tree.unflatten(x_tree, [_scalarize(o) for o in outs])
         return hvp_at_x
 
-    def numba_linearized(self, x, v, *args):
-        """Compiled pieces of ``at`` for loops that stay inside Numba, or None:
-        ``prepare(x, *args) -> residuals`` (a tuple) and ``apply(x, v, *residuals) -> H(x) v``
-        (x unused there; the signature matches a plain HVP kernel's, with the residuals in
-        place of the extra arguments)."""
-        if self.backend != "numba" or not all(isinstance(a, np.ndarray) for a in (x, v, *args)):
-            return None
+    def linearized_at(self, x, *args):
+        """``(known program, unknown program, known kernel, unknown kernel)`` of ``at`` at
+        these arguments' signature (see ``_linearized``), or None with a static argument."""
         traced, known, unknown, known_kernel, unknown_kernel = self._linearized(x, args)
         if any(s[0] == "s" for s in traced.specs):
             return None
-        return self._memo_hook("linearized", (x, v) + args, lambda: self._numba_linearized(
-            known, unknown, known_kernel, unknown_kernel))
-
-    @staticmethod
-    def _numba_linearized(known, unknown, known_kernel, unknown_kernel):
-        prepare = getattr(known_kernel, "entry", None)
-        apply = getattr(unknown_kernel, "entry", None)
-        if prepare is None or apply is None or getattr(unknown_kernel, "constants", ()):
-            return None
-        if getattr(known_kernel, "constants", ()):
-            prepare = _bind_constants(prepare, tuple(known_kernel.constants),
-                                      len(known.inputs))
-        names = [f"r{k}" for k in range(len(unknown.inputs) - 1)]
-        return prepare, _njit_adapter(["x", "v"] + names, names + ["v"], apply, "[0]")
-
-    def numba_kernel(self, x, v, *args):
-        """An ``@njit`` function ``(x, v, *args) -> H(x) v`` for a single array ``x`` and array
-        arguments, or None (see ``numba_function``)."""
-        if not all(isinstance(a, np.ndarray) for a in (x, v, *args)):
-            return None
-        return self._memo_hook("hvp", (x, v) + args, lambda: self._hvp_kernel(x, v, args))
-
-    def _hvp_kernel(self, x, v, args):
-        function = self.numba_function(x, v, *args)
-        if function is None:
-            return None
-        names = [f"a{k}" for k in range(len(args))]
-        return _njit_adapter(["x", "v"] + names, ["x"] + names + ["v"], function, "[0]")
+        return known, unknown, known_kernel, unknown_kernel
 
     def make_fast(self, kernel, traced, layout):
         if layout[0] != layout[1]:

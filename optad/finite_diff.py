@@ -18,6 +18,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .tree import ravel_pytree
+
 __all__ = [
     "default_step", "gradient", "forward_grad", "backward_grad", "central_grad", "jacobian",
     "directional", "hvp", "hessian", "check_grad", "GradCheck",
@@ -29,8 +31,8 @@ SCHEMES = ("forward", "backward", "central")
 # -- helpers ----------------------------------------------------------------------------------
 
 def _raveler(x):
-    from optad.optimize.pytree import Raveler
-    return Raveler(x)
+    """The pytree's Unravel: ``rav(flat)`` rebuilds a tree, ``rav.ravel(tree)`` flattens one."""
+    return ravel_pytree(x)[1]
 
 
 def _check_scheme(scheme):
@@ -70,7 +72,7 @@ def _flat_problem(fun, x, args):
     if isinstance(x, (tuple, list, dict)):
         rav = _raveler(x)
         x_flat = rav.ravel(x)
-        return x_flat, (lambda z: fun(rav.unravel(z), *args)), rav.unravel
+        return x_flat, (lambda z: fun(rav(z), *args)), rav
     x_arr = np.asarray(x)
     dtype = _float_dtype(x_arr)
     shape = x_arr.shape
@@ -191,8 +193,8 @@ def hvp(grad, x, v, *args, scheme="forward", step=None):
         raise ValueError(f"hvp scheme must be 'forward' or 'central', got {scheme!r}")
     if isinstance(x, (tuple, list, dict)):
         rav = _raveler(x)
-        grad_flat = lambda z: rav.ravel(grad(rav.unravel(z), *args))  # noqa: E731
-        return rav.unravel(hvp(grad_flat, rav.ravel(x), rav.ravel(v), scheme=scheme, step=step))
+        grad_flat = lambda z: rav.ravel(grad(rav(z), *args))  # noqa: E731
+        return rav(hvp(grad_flat, rav.ravel(x), rav.ravel(v), scheme=scheme, step=step))
     x_arr = np.asarray(x, dtype=_float_dtype(x))
     v_arr = np.asarray(v, dtype=x_arr.dtype)
     if v_arr.shape != x_arr.shape:

@@ -20,6 +20,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .tree import ravel_pytree
+
 __all__ = ["Estimate", "sphere", "gaussian", "coordinate", "estimate", "ESTIMATORS",
            "default_eps", "variance_factor"]
 
@@ -66,9 +68,8 @@ def _check(eps, directions):
 
 def _flat(fun, x, args):
     if isinstance(x, (tuple, list, dict)):
-        from optad.optimize.pytree import Raveler
-        rav = Raveler(x)
-        return rav.ravel(x), (lambda z: fun(rav.unravel(z), *args)), rav.unravel
+        x_flat, unravel = ravel_pytree(x)
+        return x_flat, (lambda z: fun(unravel(z), *args)), unravel
     x_arr = np.asarray(x)
     dtype = x_arr.dtype if x_arr.dtype.kind == "f" else np.dtype(np.float64)
     shape = x_arr.shape

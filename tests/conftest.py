@@ -46,7 +46,9 @@ def available_backends():
 BACKENDS = available_backends()
 
 
-@pytest.fixture(params=BACKENDS)
+# compiling a kernel per case costs seconds: the numba runs are in the slow tier
+@pytest.fixture(params=[pytest.param(name, marks=pytest.mark.slow) if name != "numpy" else name
+                        for name in BACKENDS])
 def backend(request):
     return request.param
 

@@ -14,6 +14,7 @@ Backends are looked up by name and imported lazily, so no CUDA package is needed
 from __future__ import annotations
 
 import importlib
+import os
 
 BACKENDS = {
     "numpy": "optad.backends.numpy_backend",
@@ -22,6 +23,11 @@ BACKENDS = {
 }
 
 DEFAULT_BACKEND = "numba"
+
+
+def default_backend() -> str:
+    """The backend used when none is named: $OPTAD_BACKEND, else "numba"."""
+    return os.environ.get("OPTAD_BACKEND") or DEFAULT_BACKEND
 
 
 def get_backend(name: str):

@@ -1,4 +1,5 @@
-"""The optimiser methods an experiment can name, and the options each accepts (DESIGN.md §3).
+"""The optimiser methods an experiment can name, and the options each accepts (DESIGN.md §3):
+the schemas ``optad.minimize`` checks options against, read from the methods themselves.
 
 Each option maps to (kind, help). Kinds: "int+" positive integer, "int0" non-negative integer,
 "float+" positive number, "float0" non-negative number, "fraction" a number in [0, 1),
@@ -6,44 +7,13 @@ Each option maps to (kind, help). Kinds: "int+" positive integer, "int0" non-neg
 """
 from __future__ import annotations
 
-COMMON_OPTIONS = {
-    "maxiter": ("int+", "maximum number of iterations (overrides budget.maxiter for this method)"),
-    "gtol": ("float0", "stop when the gradient norm falls below this (0 disables)"),
-    "disp": ("bool", "print convergence messages"),
-}
+from ..optimize.methods import METHODS
 
-METHOD_OPTIONS = {
-    "gd": {
-        **COMMON_OPTIONS,
-        "step": ("float+", "fixed step size; absent means Armijo backtracking"),
-        "momentum": ("fraction", "heavy-ball momentum coefficient"),
-        "nesterov": ("bool", "use Nesterov's look-ahead momentum"),
-    },
-    "zo-gd": {
-        **COMMON_OPTIONS,
-        "estimator": (("sphere", "gaussian", "coordinate"), "zero-order gradient estimator"),
-        "eps": ("float+", "finite-difference radius"),
-        "step": ("float+", "fixed step size (absent: from lipschitz, else backtracking)"),
-        "directions": ("int+", "random directions averaged per step"),
-        "seed": ("int0", "random seed of the directions (default: the run's seed)"),
-        "max_nfev": ("int+", "maximum number of function evaluations"),
-        "lipschitz": ("float+", "gradient Lipschitz constant L: use the theory's step "
-                                "(absent step and L: backtracking)"),
-    },
-    "newton-cg": {
-        **COMMON_OPTIONS,
-        "xtol": ("float0", "stop when the step is shorter than this"),
-        "cg_maxiter": ("int+", "maximum inner conjugate-gradient iterations"),
-        "compiled_cg": ("bool", "run each inner CG as one compiled call when a compiled "
-                                "Hessian-vector product exists (default true)"),
-    },
-}
+# each method's own schema (optad/optimize/methods/*.py), as name -> (kind, help)
+METHOD_OPTIONS = {name: {option: (spec.kind, spec.help) for option, spec in method.OPTIONS.items()}
+                  for name, method in METHODS.items()}
 
-METHOD_DESCRIPTIONS = {
-    "gd": "gradient descent (fixed step or Armijo backtracking; optional momentum)",
-    "zo-gd": "zero-order gradient descent on a two-point or coordinate estimate",
-    "newton-cg": "truncated Newton: conjugate gradient on Hessian-vector products, Wolfe search",
-}
+METHOD_DESCRIPTIONS = {name: method.DESCRIPTION for name, method in METHODS.items()}
 
 BACKENDS = ("numba", "numpy", "cuda")
 

@@ -1,5 +1,17 @@
-"""optad.optimize: scipy-style minimisation on optad's derivatives (gd, zo-gd, newton-cg)."""
-from .minimize import METHODS, minimize
+"""optad.optimize: scipy-style minimisation on optad's derivatives (gd, zo-gd, newton-cg).
+
+    minimize.py     the entry point: checks, builds the problem, picks the method
+    objective.py    fun (and a user's jac/hessp) as a compiled problem on flat vectors
+    methods/        one module per method: its options, its step (init/update) and result
+    line_search.py  strong Wolfe and Armijo searches, as step code
+    calls.py        the objective's calls in step code, and how drivers bind them
+    step.py         the protocol of a method, and the progress record
+    driver.py       the Python driver (callback, history, best point, result); the compiled
+                    driver is the backend's (optad/backends/numba/driver.py)
+    options.py, status.py, result.py   option schemas, status codes, OptimizeResult/History
+"""
+from .methods import METHODS
+from .minimize import minimize
 from .options import OptimizeWarning
 from .result import History, OptimizeResult
 

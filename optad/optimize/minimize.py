@@ -3,25 +3,19 @@ from __future__ import annotations
 
 import warnings
 
-from .gd import _minimize_gd
-from .newton_cg import _minimize_newton_cg
-from .objective import Objective
-from .options import OptimizeWarning, positive
-from .zo_gd import _minimize_zo_gd
-
-# name -> (method function, needs a gradient, needs Hessian-vector products)
-METHODS = {
-    "gd": (_minimize_gd, True, False),
-    "zo-gd": (_minimize_zo_gd, False, False),
-    "newton-cg": (_minimize_newton_cg, True, True),
-}
+from .. import backends
+from .driver import run
+from .methods import METHODS
+from .objective import make_problem
+from .options import OptimizeWarning, checked
 
 
 def minimize(fun, x0, method="newton-cg", args=(), jac=None, hessp=None, tol=None,
-             callback=None, options=None, backend="numba"):
+             callback=None, options=None, backend=None):
     """Minimise scalar ``fun(x, *args)`` from ``x0`` (an array or a pytree of arrays).
 
-    method   "newton-cg" (default), "gd" or "zo-gd" (see each method's module for its options)
+    method   "newton-cg" (default), "gd" or "zo-gd" (see optad/optimize/methods/ for each one's
+             options)
     jac      None: optad's ``value_and_grad(fun, backend=backend)``; True: fun returns (f, g);
              a callable ``jac(x, *args)``; or "2-point"/"3-point" finite differences
     hessp    None: optad's ``hvp(fun, backend=backend)`` (or, when ``jac`` is given, forward
@@ -30,30 +24,34 @@ def minimize(fun, x0, method="newton-cg", args=(), jac=None, hessp=None, tol=Non
     callback called with an intermediate OptimizeResult (x, fun, nit, jac) after each
              iteration; raising StopIteration ends the run (status 6, success False)
     options  dict of method options; unknown names warn
-    backend  "numba" (default; falls back to "numpy" with a warning where not available),
-             "numpy"
+    backend  "numba" (the default, or $OPTAD_BACKEND; falls back to "numpy" with a warning
+             where it cannot compile the problem), "numpy"
 
-    Returns an :class:`OptimizeResult`.
+    Returns an :class:`OptimizeResult`.  Ctrl-C ends the run with KeyboardInterrupt, whose
+    ``.result`` holds the result so far (the best point found).
     """
     if not isinstance(method, str) or method.lower() not in METHODS:
         raise ValueError(f"unknown method {method!r}; known methods: {', '.join(METHODS)}")
-    method = method.lower()
-    solver, need_grad, need_hess = METHODS[method]
+    spec = METHODS[method.lower()]
+    if backend is None:
+        backend = backends.default_backend()
     if not isinstance(args, tuple):
         args = (args,)
     options = dict(options or {})
     if tol is not None:
-        options.setdefault("gtol", positive("tol", tol))
+        options.setdefault("gtol", checked("tol", tol, "float+"))
     if callback is not None and not callable(callback):
         raise TypeError("callback must be callable")
-    if not need_grad and (jac is not None or hessp is not None):
-        warnings.warn(f"method {method!r} uses function values only; jac and hessp are ignored",
-                      OptimizeWarning, stacklevel=2)
+    if "value_and_grad" not in spec.NEEDS and (jac is not None or hessp is not None):
+        warnings.warn(f"method {spec.NAME!r} uses function values only; jac and hessp are "
+                      "ignored", OptimizeWarning, stacklevel=2)
         jac = hessp = None
-    if method == "gd" and hessp is not None:
-        warnings.warn("method 'gd' does not use hessp; it is ignored", OptimizeWarning,
-                      stacklevel=2)
+    if "hvp_apply" not in spec.NEEDS and hessp is not None:
+        warnings.warn(f"method {spec.NAME!r} does not use hessp; it is ignored",
+                      OptimizeWarning, stacklevel=2)
         hessp = None
-    objective = Objective(fun, x0, args, jac=jac, hessp=hessp, backend=backend,
-                          need_grad=need_grad, need_hess=need_hess)
-    return solver(objective, objective.hessp, objective.x0.copy(), callback, **options)
+    problem, x_flat, unravel = make_problem(fun, x0, args, jac, hessp, backend, spec.NEEDS)
+    params = spec.configure(options, x_flat)
+    compiled = getattr(spec, "compiled", lambda options: True)(options)
+    return run(spec, problem, x_flat, params, unravel, callback, options.get("disp", False),
+               compiled)

@@ -1,11 +1,37 @@
-"""Option checking shared by the methods: unknown names warn at the user's line; bad values raise."""
+"""Option schemas and their checking: one schema per method (its module's ``OPTIONS``), read by
+``minimize`` here and by the experiment-config validator (optad/experiments/methods.py).
+
+An entry is ``Option(kind, help, default)``.  Kinds: "int+" positive integer, "int0"
+non-negative integer, "float+" positive number, "float0" non-negative number, "fraction" a
+number in [0, 1), "bool", or a tuple of accepted strings.  A default of None means the method
+computes it (its help says how).  Unknown names warn at the user's line, as scipy does; bad
+values raise.
+"""
 from __future__ import annotations
 
 import math
 import warnings
+from typing import Any, NamedTuple
 
-# warn() <- _check_unknown <- _minimize_xxx <- minimize <- user code
-_USER_STACKLEVEL = 4
+# warn() <- warn_unknown <- check <- configure <- minimize <- user code
+_USER_STACKLEVEL = 5
+
+
+class OptimizeWarning(UserWarning):
+    pass
+
+
+class Option(NamedTuple):
+    kind: Any
+    help: str
+    default: Any = None
+
+
+COMMON = {
+    "maxiter": Option("int+", "maximum number of iterations"),
+    "gtol": Option("float0", "stop when the gradient norm falls below this (0 disables)", 1e-6),
+    "disp": Option("bool", "print convergence messages", False),
+}
 
 
 def warn_unknown(method, unknown):
@@ -15,33 +41,42 @@ def warn_unknown(method, unknown):
                       OptimizeWarning, stacklevel=_USER_STACKLEVEL)
 
 
-class OptimizeWarning(UserWarning):
-    pass
+def check(method: str, schema: dict, options: dict) -> dict:
+    """Every option of ``schema``: the value given in ``options`` (checked) or the default."""
+    warn_unknown(method, set(options) - set(schema))
+    return {name: (option.default if options.get(name) is None
+                   else checked(name, options[name], option.kind))
+            for name, option in schema.items()}
 
 
-def positive(name, value, *, allow_zero=False, allow_none=False):
-    if value is None and allow_none:
-        return None
+def checked(name, value, kind):
+    if isinstance(kind, tuple):
+        if value not in kind:
+            raise ValueError(f"unknown {name} {value!r}; expected one of {kind}")
+        return value
+    if kind == "bool":
+        if value not in (True, False):   # also NumPy booleans and 0/1
+            raise TypeError(f"option {name!r} must be True or False, got {value!r}")
+        return bool(value)
+    if kind in ("int+", "int0"):
+        try:
+            integral = not isinstance(value, bool) and float(value).is_integer()
+        except (TypeError, ValueError):
+            integral = False
+        if not integral or value < (1 if kind == "int+" else 0):
+            what = "a positive" if kind == "int+" else "a non-negative"
+            raise ValueError(f"option {name!r} must be {what} integer, got {value!r}")
+        return int(value)
     try:
         number = float(value)
     except (TypeError, ValueError):
         raise TypeError(f"option {name!r} must be a number, got {value!r}") from None
+    if kind == "fraction":
+        if not 0 <= number < 1:
+            raise ValueError(f"option {name!r} must be in [0, 1), got {value!r}")
+        return number
+    allow_zero = kind == "float0"
     if not math.isfinite(number) or number < 0 or (number == 0 and not allow_zero):
         bound = ">= 0" if allow_zero else "> 0"
         raise ValueError(f"option {name!r} must be finite and {bound}, got {value!r}")
-    return number
-
-
-def positive_int(name, value, *, allow_none=False):
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not float(value).is_integer() or value < 1:
-        raise ValueError(f"option {name!r} must be a positive integer, got {value!r}")
-    return int(value)
-
-
-def fraction(name, value):
-    number = positive(name, value, allow_zero=True)
-    if number >= 1:
-        raise ValueError(f"option {name!r} must be in [0, 1), got {value!r}")
     return number

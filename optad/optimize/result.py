@@ -64,25 +64,22 @@ class History(dict):
         return f"History({len(self)} entries: {', '.join(HISTORY_FIELDS)})"
 
 
-class HistoryRecorder:
-    """Appends rows during a Python-level run and produces a History."""
+class Rows:
+    """The history while a run is in progress: one row per iterate, each (f, grad_norm, nfev,
+    njev, nhev, time); a method's ``finish`` may revise the last row."""
 
-    def __init__(self):
-        self.rows = {name: [] for name in HISTORY_FIELDS}
+    def __init__(self, rows=None):
+        self.rows = [] if rows is None else [list(row) for row in rows]
 
     def append(self, f, grad_norm, nfev, njev, nhev, time):
-        for name, value in zip(HISTORY_FIELDS, (f, grad_norm, nfev, njev, nhev, time)):
-            self.rows[name].append(value)
+        self.rows.append([f, grad_norm, nfev, njev, nhev, time])
 
-    def build(self):
-        return History(**self.rows)
+    def revise_last(self, f=None, nfev=0):
+        """Set the last row's f; add ``nfev`` evaluations to its count."""
+        if f is not None:
+            self.rows[-1][0] = f
+        self.rows[-1][2] += nfev
 
-
-class PrebuiltRecorder:
-    """Stands in for HistoryRecorder when a compiled loop produced the history arrays."""
-
-    def __init__(self, history):
-        self.history = history
-
-    def build(self):
-        return self.history
+    def history(self):
+        columns = list(zip(*self.rows)) if self.rows else [()] * len(HISTORY_FIELDS)
+        return History(**dict(zip(HISTORY_FIELDS, columns)))

@@ -8,6 +8,7 @@ XTOL = 4             # step became smaller than xtol
 MAXFEV = 5           # function-evaluation budget exhausted
 CALLBACK = 6         # the callback raised StopIteration
 SADDLE = 7           # gradient small but negative curvature: not a minimum
+INTERRUPTED = 8      # Ctrl-C (KeyboardInterrupt)
 
 MESSAGES = {
     SUCCESS: "Optimization terminated successfully: gradient norm <= gtol.",
@@ -20,6 +21,7 @@ MESSAGES = {
     CALLBACK: "Stopped by the callback (StopIteration).",
     SADDLE: "Gradient norm <= gtol but the Hessian has negative curvature here: a saddle point, "
             "not a minimum (escape along the negative-curvature direction failed).",
+    INTERRUPTED: "Interrupted (KeyboardInterrupt); returning the best point found so far.",
 }
 
 SUCCESSFUL = frozenset({SUCCESS, XTOL})

@@ -11,9 +11,15 @@ with ``numba.njit(cache=True, error_model="numpy")`` and cached on disk.
     runtime.py     helpers kernels call (BLAS products, gathers, NaN-aware max)
     warm_start.py  loading cached machine code without Numba's compiler set-up
     threads.py     the thread count of the BLAS kernels call (1 unless OPTAD_BLAS_THREADS)
+    specialise.py  njit functions calling given compiled functions, cached like kernels
+    problem.py     a compiled problem's calls as njit entries (one calling convention)
+    driver.py      an optimisation method's steps run in one compiled loop
+    host.py        the clock and the Ctrl-C check those loops read
+    loops.py       scan and while equations as for / while loops in a segment
 
 ``compile_program(program)`` returns ``kernel(*flat_inputs) -> list of outputs``;
-``program_source(program)`` returns the generated source.
+``program_source(program)`` returns the generated source; ``njit_entries(...)`` the njit
+calls of a compiled problem (backends/problem.py).
 """
 from __future__ import annotations
 
@@ -29,6 +35,7 @@ from ...primitives.registry import impl_rules
 from ...transforms import inline_calls
 from . import cache, threads
 from .codegen import generate
+from .problem import njit_entries  # noqa: F401
 from .warm_start import fast_cache_loads, load_blas
 
 

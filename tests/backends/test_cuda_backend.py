@@ -1,14 +1,21 @@
 """The CUDA backend against the NumPy evaluator, under Numba's CUDA simulator, on small
 shapes: fused elementwise kernels, tree reductions, tiled matmul, strided copies, and the host
 fallbacks."""
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 import optad
-from test_derivative_rules import CASES, FIRST_ORDER_ONLY, draw
-from test_models import MODELS, make
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))  # the shared corpora
+from test_derivative_rules import CASES, FIRST_ORDER_ONLY, draw  # noqa: E402
+from test_models import MODELS, make  # noqa: E402
 
 pytest.importorskip("numba.cuda")
+
+pytestmark = pytest.mark.slow  # compile-heavy: a kernel (or a process) per test
 
 SAMPLE = ["tanh", "div", "pow_array", "where", "maximum", "sum_axis", "max", "prod",
           "cumsum", "transpose", "slice_strided", "gather_pairs", "concatenate",

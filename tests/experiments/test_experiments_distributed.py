@@ -8,7 +8,7 @@ import pytest
 from optad.cli import main
 from optad.experiments.rundir import read_history_csv
 
-QUICKSTART = Path(__file__).resolve().parent.parent / "configs" / "quickstart.yaml"
+QUICKSTART = Path(__file__).resolve().parents[2] / "configs" / "quickstart.yaml"
 
 
 def test_missing_dask_says_how_to_install(tmp_path, monkeypatch, capsys):
@@ -19,6 +19,7 @@ def test_missing_dask_says_how_to_install(tmp_path, monkeypatch, capsys):
     assert not tmp_path.exists() or not any(tmp_path.iterdir())
 
 
+@pytest.mark.slow
 def test_local_cluster_gives_identical_results(tmp_path):
     pytest.importorskip("dask.distributed")
     common = ["--backend", "numpy", "--budget-scale", "0.02", "--no-plots"]

@@ -15,6 +15,8 @@ from optad.transforms import grad_program, jvp_program, simplify
 
 numba_backend = pytest.importorskip("optad.backends.numba")
 
+pytestmark = pytest.mark.slow  # compile-heavy: a kernel (or a process) per test
+
 F8 = np.dtype("f8")
 RNG = np.random.default_rng(1234)
 

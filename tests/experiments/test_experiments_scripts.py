@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"
+EXPERIMENTS = Path(__file__).resolve().parents[2] / "experiments"
 SCRIPTS = ["jacobian_modes", "gradient_modes", "hutchinson", "checkpointing"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", SCRIPTS)
 def test_script_quick_run(name, tmp_path):
     completed = subprocess.run(

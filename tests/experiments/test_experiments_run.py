@@ -13,7 +13,7 @@ from optad.experiments.config import load_config
 from optad.experiments.jobs import job_list
 from optad.experiments.rundir import HISTORY_COLUMNS, create_unique_dir
 
-CONFIGS = sorted((Path(__file__).resolve().parent.parent / "configs").glob("*.yaml"))
+CONFIGS = sorted((Path(__file__).resolve().parents[2] / "configs").glob("*.yaml"))
 TINY = "0.003"  # budget scale: a few iterations per job
 
 
@@ -25,6 +25,7 @@ def _run(config_path, out, *extra):
     return run_dir
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("config_path", CONFIGS, ids=lambda p: p.stem)
 def test_every_config_runs_at_reduced_budget(config_path, tmp_path, capsys):
     run_dir = _run(config_path, tmp_path)
@@ -52,6 +53,7 @@ def test_every_config_runs_at_reduced_budget(config_path, tmp_path, capsys):
     assert str(run_dir) in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_history_matches_summary_and_budget(tmp_path):
     run_dir = _run(CONFIGS[0], tmp_path)
     summary = json.loads((run_dir / "summary.json").read_text())
@@ -66,6 +68,7 @@ def test_history_matches_summary_and_budget(tmp_path):
             assert float(last["gap"]) == pytest.approx(float(last["f"]) - job["f_star"])
 
 
+@pytest.mark.slow
 def test_runs_never_overwrite(tmp_path):
     first = _run(CONFIGS[0], tmp_path / "a")
     second_parent = tmp_path / "a"
@@ -119,6 +122,7 @@ def test_numba_not_implemented_falls_back_to_numpy(tmp_path, monkeypatch):
     assert {job["backend"] for job in summary["jobs"]} == {"numpy"}
 
 
+@pytest.mark.slow
 def test_plot_redraws_and_overlays(tmp_path, capsys):
     a = _run(CONFIGS[0], tmp_path / "a")
     b = _run(CONFIGS[0], tmp_path / "b")

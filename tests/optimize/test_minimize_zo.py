@@ -11,6 +11,7 @@ def quadratic(n):
     return lam, (lambda x: 0.5 * np.sum(lam * x ** 2))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("estimator", ["sphere", "gaussian", "coordinate"])
 def test_zo_gd_converges_on_quadratic_and_counts_evaluations(estimator):
     lam, f = quadratic(6)
@@ -36,6 +37,7 @@ def test_zo_gd_converges_on_quadratic_and_counts_evaluations(estimator):
     np.testing.assert_allclose(compiled.x, r.x, rtol=1e-9, atol=1e-12)
 
 
+@pytest.mark.slow
 def test_zo_gd_fixed_theory_step_and_max_nfev():
     lam, f = quadratic(5)
     r = minimize(f, np.ones(5), method="zo-gd",
@@ -78,6 +80,7 @@ def _quad_value_and_grad(x, lam):
     return 0.5 * np.sum(lam * x ** 2), lam * x
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("options", [
     {"estimator": "sphere", "step": 0.02, "maxiter": 300},
     {"estimator": "gaussian", "directions": 3, "maxiter": 200},
@@ -95,6 +98,7 @@ def test_compiled_zo_loop_matches_python_loop(options):
     assert len(compiled.history) == compiled.nit + 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("options", [{"step": 0.2}, {"step": 0.2, "momentum": 0.5},
                                      {"step": 0.2, "momentum": 0.5, "nesterov": True}])
 def test_compiled_gd_loop_matches_python_loop(options):

@@ -173,6 +173,7 @@ def test_float32_end_to_end(backend):
     np.testing.assert_allclose(g, g64, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif("numba" not in __import__("conftest").BACKENDS, reason="numba backend absent")
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_numba_backend_equals_numpy_backend(name):

@@ -8,7 +8,7 @@ import pytest
 from optad.cli import main
 from optad.experiments.config import ConfigError, load_config, validate
 
-CONFIGS = sorted((Path(__file__).resolve().parent.parent / "configs").glob("*.yaml"))
+CONFIGS = sorted((Path(__file__).resolve().parents[2] / "configs").glob("*.yaml"))
 
 GOOD = {
     "name": "t",

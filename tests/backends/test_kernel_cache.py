@@ -10,7 +10,7 @@ import pytest
 
 pytest.importorskip("numba")
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 # Builds the MLP-style gradient program, compiles it with the Numba backend, calls it, and prints
 # whether the segment was compiled in this process or loaded from the cache.
@@ -70,6 +70,7 @@ def warm_cache(tmp_path_factory):
     return cache_dir, first
 
 
+@pytest.mark.slow
 def test_second_process_loads_without_compiling(warm_cache):
     cache_dir, first = warm_cache
     assert first["ok"] and first["misses"] == 1 and first["hits"] == 0
@@ -80,6 +81,7 @@ def test_second_process_loads_without_compiling(warm_cache):
     assert Path(first["path"]).parent == cache_dir
 
 
+@pytest.mark.slow
 def test_corrupt_cache_file_is_rebuilt(warm_cache):
     cache_dir, first = warm_cache
     path = Path(first["path"])
@@ -90,6 +92,7 @@ def test_corrupt_cache_file_is_rebuilt(warm_cache):
     assert path.read_text() == text  # rewritten in full
 
 
+@pytest.mark.slow
 def test_corrupt_machine_code_is_rebuilt(warm_cache):
     cache_dir, first = warm_cache
     data = list((cache_dir / "__pycache__").glob("*.nbc"))
@@ -102,6 +105,7 @@ def test_corrupt_machine_code_is_rebuilt(warm_cache):
     assert after["ok"] and after["hits"] == 1
 
 
+@pytest.mark.slow
 def test_concurrent_compiles_both_succeed(tmp_path):
     procs = [run_script(tmp_path) for _ in range(2)]
     results = [result(p) for p in procs]
@@ -120,14 +124,14 @@ def test_cache_dir_defaults_to_user_cache(monkeypatch):
     assert cache.cache_dir() == Path("/some/where")
 
 
-# Runs the three compiled optimisation loops on a small problem (data passed as args, then
+# Runs the compiled driver of each method on a small problem (data passed as args, then
 # closed over) and reports whether Numba
 # compiled them in this process or loaded them from the kernel cache.
 LOOPS_SCRIPT = textwrap.dedent("""
     import json
     import numpy as np
     import optad
-    from optad.optimize import compiled
+    from optad.backends.numba import driver
 
     def loss(x, a):
         return np.sum(a * (x - 1.0) ** 2) + 0.1 * np.sum(x ** 4)
@@ -144,7 +148,7 @@ LOOPS_SCRIPT = textwrap.dedent("""
              optad.minimize(closure, x0, method="newton-cg"),
              optad.minimize(closure, x0, method="zo-gd", options=dict(maxiter=50, seed=0))]
     same = all(np.allclose(r.x, c.x, rtol=1e-12) for r, c in zip(runs[:3], runs[3:]))
-    loops = list(compiled._SPECIALISED.values())
+    loops = [functions[0] for functions in driver._DRIVERS.values()]  # each drive()
     print(json.dumps({"ok": all(np.isfinite(r.fun) for r in runs) and runs[1].success and same,
                       "loops": len(loops),
                       "hits": sum(sum(d.stats.cache_hits.values()) for d in loops),
@@ -152,6 +156,7 @@ LOOPS_SCRIPT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_compiled_loops_load_from_the_cache_in_a_new_process(tmp_path):
     env = dict(os.environ, OPTAD_CACHE_DIR=str(tmp_path),
                PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
@@ -163,6 +168,6 @@ def test_compiled_loops_load_from_the_cache_in_a_new_process(tmp_path):
 
     first, second = run(), run()
     assert first["ok"] and second["ok"]
-    assert first["loops"] == second["loops"] >= 4   # GD, CG, zero-order loop and its estimator
+    assert first["loops"] == second["loops"] >= 3   # one driver per method and problem
     assert first["misses"] >= 3
     assert second["misses"] == 0 and second["hits"] >= 3

@@ -1,0 +1,169 @@
+"""The compiled driver: a method's ``init``/``update`` (optad/optimize/methods) run in one Numba
+function on a problem's njit entries, recording the same history as the Python driver
+(optad/optimize/driver.py) without returning to Python per iteration.
+
+For each (method, entries) a small module is written to the kernel cache: it imports the entries
+by name, binds the method's step code to them (``optimize.calls.bind``, each copy compiled by
+``numba.njit``) and defines ``drive`` below with ``cache=True``, so a new process loads the
+machine code.  The module's header carries a digest of the step code and of this file, so an
+edit of either compiles afresh.  Entries that cannot be imported by name (functions built in
+memory) get the same loop compiled in memory.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import inspect
+import math
+import warnings
+from pathlib import Path
+
+import numba
+import numpy as np
+from numba.core.errors import NumbaError
+
+from ...optimize.calls import bind
+from ...optimize.step import RUNNING
+from . import cache
+from .host import HAVE_CLOCK, interrupted, now
+from .specialise import _import_name
+from .warm_start import fast_cache_loads
+
+CHECK_SIGNALS_EVERY = 64   # iterations between looks for a pending Ctrl-C
+
+
+def _drive(x0, args, params, rows):
+    """Returns (state, rows used, best f, best x, best g, interrupted)."""
+    t0 = now()
+    state = init(x0, args, params)
+    progress = state.progress
+    rows[0, 0], rows[0, 1], rows[0, 2] = progress.f, progress.grad_norm, progress.nfev
+    rows[0, 3], rows[0, 4], rows[0, 5] = progress.njev, progress.nhev, now() - t0
+    best_f = np.inf
+    best_x = state.x.copy()
+    best_g = state.g.copy()
+    if math.isfinite(progress.f):
+        best_f = progress.f
+    n = 1
+    stop = False
+    while state.progress.status == RUNNING:
+        nit = state.progress.nit
+        state = update(state, args, params)
+        progress = state.progress
+        if progress.nit != nit:
+            rows[n, 0], rows[n, 1], rows[n, 2] = progress.f, progress.grad_norm, progress.nfev
+            rows[n, 3], rows[n, 4], rows[n, 5] = progress.njev, progress.nhev, now() - t0
+            n += 1
+            if math.isfinite(progress.f) and progress.f <= best_f:
+                best_f = progress.f
+                best_x[:] = state.x
+                best_g[:] = state.g
+        if progress.nit % CHECK_SIGNALS_EVERY == 0 and interrupted():
+            stop = True
+            break
+    return state, n, best_f, best_x, best_g, stop
+
+
+@functools.lru_cache(maxsize=1)
+def _step_code_digest():
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    for path in sorted((Path(__file__).parents[2] / "optimize").rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def bound_steps(method, **calls):
+    """The method's ``init`` and ``update`` calling ``calls``, compiled by numba.njit."""
+    done = {}
+    return (bind(method.init, calls, numba.njit, done),
+            bind(method.update, calls, numba.njit, done))
+
+
+def step_init(x0, args, params):
+    return init(x0, args, params)
+
+
+def step_update(state, args, params):
+    return update(state, args, params)
+
+
+_TEMPLATE = "\n\n@numba.njit(cache=True)\n".join(
+    [inspect.getsource(_drive).replace("def _drive(", "def drive(", 1),
+     inspect.getsource(step_init), inspect.getsource(step_update)])
+_DRIVERS: dict = {}
+
+
+def _compiled(method, entries):
+    """The module-like namespace with ``drive``, ``step_init`` and ``step_update``."""
+    calls = {name: getattr(entries, name) for name in method.NEEDS}
+    key = (method.__name__, tuple(sorted(calls.items(), key=lambda i: i[0])))
+    functions = _DRIVERS.get(key)
+    if functions is not None:
+        return functions
+    imports = {name: _import_name(value) for name, value in calls.items()}
+    if all(imports.values()):
+        lines = [f"# optad compiled driver of {method.__name__}; step code "
+                 f"{_step_code_digest()}",
+                 "import math", "import numba", "import numpy as np", "",
+                 "from optad.backends.numba.driver import CHECK_SIGNALS_EVERY, bound_steps",
+                 "from optad.backends.numba.host import interrupted, now",
+                 "from optad.optimize.step import RUNNING",
+                 f"import {method.__name__} as method"]
+        lines += [f"from {module} import {attr} as {name}"
+                  for name, (module, attr) in sorted(imports.items())]
+        lines += [f"init, update = bound_steps(method, "
+                  f"{', '.join(f'{name}={name}' for name in sorted(calls))})",
+                  "", "", "@numba.njit(cache=True)", _TEMPLATE]
+        module = cache.load_module("\n".join(lines))
+        functions = (module.drive, module.step_init, module.step_update)
+        for function in functions:
+            fast_cache_loads(function)
+    else:
+        init, update = bound_steps(method, **calls)
+        namespace = dict(init=init, update=update, now=now, interrupted=interrupted,
+                         RUNNING=RUNNING, CHECK_SIGNALS_EVERY=CHECK_SIGNALS_EVERY,
+                         math=math, np=np)
+        exec(compile(_TEMPLATE, f"<optad compiled driver of {method.__name__}>", "exec"),
+             namespace)
+        functions = tuple(numba.njit(namespace[name])
+                          for name in ("drive", "step_init", "step_update"))
+    if len(_DRIVERS) > 64:
+        _DRIVERS.clear()
+    _DRIVERS[key] = functions
+    return functions
+
+
+def drive(method, entries, x0, params):
+    """``(state, history rows, best, interrupted)`` of ``method`` run compiled from the float64
+    vector ``x0``; rows are (f, grad_norm, nfev, njev, nhev, time), best is (f, x, g) or None.
+    None when Numba cannot compile the loop for these entries (a user's njit function of
+    another signature, say): the caller runs the Python driver instead."""
+    rows = np.empty((params.maxiter + 1, 6))
+    try:
+        function = _compiled(method, entries)[0]
+        state, n, best_f, best_x, best_g, stop = function(x0, entries.args, params, rows)
+    except NumbaError as exc:
+        warnings.warn(f"{method.NAME}: the compiled loop could not be built ({exc}); running "
+                      "the Python loop", RuntimeWarning, stacklevel=4)
+        return None
+    rows = rows[:n]
+    if not HAVE_CLOCK:  # pragma: no cover
+        rows[:, 5] = np.nan
+    best = (best_f, best_x, best_g) if math.isfinite(best_f) else None
+    return state, rows, best, bool(stop)
+
+
+def steps(method, entries, x0, params):
+    """``(first state, update)``: the method's step compiled on these entries, for the Python
+    driver (a callback between iterations); ``update(state, entries.args, params)``.  None when
+    Numba cannot compile it."""
+    try:
+        _, step_init, step_update = _compiled(method, entries)
+        state = step_init(x0, entries.args, params)
+        step_update.compile((numba.typeof(state), numba.typeof(entries.args),
+                             numba.typeof(params)))
+    except NumbaError as exc:
+        warnings.warn(f"{method.NAME}: the compiled step could not be built ({exc}); running "
+                      "the Python step", RuntimeWarning, stacklevel=4)
+        return None
+    return state, step_update

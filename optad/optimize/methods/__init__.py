@@ -1,0 +1,7 @@
+"""The optimisation methods, one module each (the protocol is in ../step.py).
+
+Adding a method means writing its module and naming it here.
+"""
+from . import gd, newton_cg, zo_gd
+
+METHODS = {module.NAME: module for module in (gd, zo_gd, newton_cg)}
