@@ -245,3 +245,16 @@ def test_python_loops_are_rerolled(backend, monkeypatch, case):
     hv_reference = optad.hvp(lambda *a: fun(*a), backend="numpy")(args[0], grads, *args[1:])
     for h, r in zip(optad.tree.flatten(hv)[0], optad.tree.flatten(hv_reference)[0]):
         assert_close(h, r, rtol=1e-9)
+
+
+def test_cuda_backend_runs_loops_on_the_host(data):
+    """Under the CUDA simulator a loop equation runs through the NumPy implementation between
+    device kernels: the same numbers as the NumPy backend."""
+    pytest.importorskip("numba.cuda")
+    if os.environ.get("NUMBA_ENABLE_CUDASIM") != "1":
+        pytest.skip("the CUDA backend is tested under Numba's simulator")
+    th = data["th"]
+    value, g = optad.value_and_grad(pendulum, backend="cuda")(th)
+    reference = optad.value_and_grad(pendulum, backend="numpy")(th)
+    assert_close(value, reference[0], rtol=1e-12)
+    assert_close(g, reference[1], rtol=1e-12)

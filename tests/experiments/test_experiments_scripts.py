@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 EXPERIMENTS = Path(__file__).resolve().parents[2] / "experiments"
-SCRIPTS = ["jacobian_modes", "gradient_modes", "hutchinson", "checkpointing"]
+SCRIPTS = ["jacobian_modes", "gradient_modes", "hutchinson", "checkpointing", "trebuchet"]
 
 
 @pytest.mark.slow
