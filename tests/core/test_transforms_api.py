@@ -88,7 +88,7 @@ def test_static_python_arguments_retrace_per_value(backend):
     assert calls == [2, 3]   # one trace per static value, none for a repeated signature
 
 
-def test_python_loops_unroll_and_closures_become_constants(backend):
+def test_python_loops_unroll_and_closures_become_constants(backend, monkeypatch):
     W = np.array([[0.5, -0.2], [0.1, 0.3]])
 
     def rnn(h0):
@@ -99,7 +99,10 @@ def test_python_loops_unroll_and_closures_become_constants(backend):
 
     program = optad.make_program(rnn, np.ones(2))
     assert len(program.constvars) == 1 and np.array_equal(program.constvalues[0], W)
-    assert str(program).count("tanh") == 4
+    assert str(program).count("tanh") == 1 and "scan[length=4" in str(program)   # rerolled
+    monkeypatch.setenv("OPTAD_REROLL", "0")
+    assert str(optad.make_program(rnn, np.ones(2))).count("tanh") == 4
+    monkeypatch.delenv("OPTAD_REROLL")
     g = optad.grad(rnn, backend=backend)(np.ones(2))
     eps = 1e-6
     fd = [(rnn(np.ones(2) + eps * e) - rnn(np.ones(2) - eps * e)) / (2 * eps) for e in np.eye(2)]
