@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ...ir.program import Lit
 from ...primitives.loops import scan_p, while_p
-from .lowering import dtype_name, literal
+from .lowering import dtype_name, literal, strided_copy
 
 INDENT = "    "
 
@@ -42,6 +42,15 @@ def _assign(names_list, values):
     if len(names_list) == 1:
         return [f"{names_list[0]} = {values[0]}"]
     return [f"{', '.join(names_list)} = {', '.join(values)}"]
+
+
+def _store_row(stacked, position, value, shape):
+    """``stacked[position] = value``, as loops (see lowering.strided_copy)."""
+    if not shape:
+        return [f"{stacked}[{position}] = {value}"]
+    row = f"row_{stacked}"
+    return [f"{row} = {stacked}[{position}]"] + strided_copy(row, value, [0] * len(shape),
+                                                             [1] * len(shape), shape)
 
 
 def _body_lines(program, names, lower_segment):
@@ -82,7 +91,7 @@ def _lower_scan(eqn, names, lower_segment, comment, atom):
     inner += [f"{names(v)} = {atom(a)}[{position}]" for v, a in zip(b_xs, xs)]
     inner += _body_lines(body, names, lower_segment)
     for y, value in zip(ys, body.outputs[n_carry:]):
-        inner.append(f"{names(y)}[{position}] = {atom(value)}")
+        inner += _store_row(names(y), position, atom(value), y.shape[1:])
     inner += _assign([names(v) for v in b_carry], [atom(a) for a in body.outputs[:n_carry]])
     lines.append(f"for {step} in range({length}):")
     lines += [INDENT + line for line in inner]

@@ -173,11 +173,30 @@ def _slice(eqn, ins, outs):
     return f"{outs[0]} = {ins[0]}[{_np_slices(p['starts'], p['steps'], p['sizes'])}]"
 
 
+def strided_copy(dst, src, starts, steps, shape, op="="):
+    """Loops writing ``src`` (of ``shape``) into the strided region of ``dst``: Numba compiles
+    an array assignment ``dst[a:b:c, ...] = src`` in seconds, these element loops in a small
+    fraction of that (the inner loop still vectorises)."""
+    if not shape:
+        return [f"{dst}[()] {op} {src}"]
+    lines, dst_index, src_index = [], [], []
+    for depth, (start, step, n) in enumerate(zip(starts, steps, shape)):
+        c = f"c{depth}"
+        lines.append("    " * depth + f"for {c} in range({int(n)}):")
+        term = c if step == 1 else f"{step} * {c}"
+        dst_index.append(term if start == 0 else f"{start} + {term}")
+        src_index.append(c)
+    lines.append("    " * len(shape) +
+                 f"{dst}[{', '.join(dst_index)}] {op} {src}[{', '.join(src_index)}]")
+    return lines
+
+
 def _pad(eqn, ins, outs):
     p = eqn.params
     out = eqn.outputs[0]
-    return (f"{outs[0]} = np.zeros({_shape_text(out.shape)}, {dtype_name(out.dtype)})\n"
-            f"{outs[0]}[{_np_slices(p['starts'], p['steps'], eqn.inputs[0].shape)}] = {ins[0]}")
+    return "\n".join([f"{outs[0]} = np.zeros({_shape_text(out.shape)}, {dtype_name(out.dtype)})"]
+                     + strided_copy(outs[0], ins[0], p["starts"], p["steps"],
+                                    eqn.inputs[0].shape))
 
 
 def _pad_sum(eqn, ins, outs):
@@ -185,7 +204,7 @@ def _pad_sum(eqn, ins, outs):
     # 0.0 + x, as the NumPy backend computes it (so even the sign of a zero agrees)
     lines = [f"{outs[0]} = np.zeros({_shape_text(out.shape)}, {dtype_name(out.dtype)})"]
     for (starts, steps), atom, name in zip(eqn.params["pads"], eqn.inputs, ins):
-        lines.append(f"{outs[0]}[{_np_slices(starts, steps, atom.shape)}] += {name}")
+        lines += strided_copy(outs[0], name, starts, steps, atom.shape, "+=")
     return "\n".join(lines)
 
 
@@ -220,7 +239,15 @@ def _cumsum(eqn, ins, outs):
 
 
 def _concatenate(eqn, ins, outs):
-    return f"{outs[0]} = np.concatenate(({', '.join(ins)},), axis={eqn.params['axis']})"
+    axis, out = eqn.params["axis"], eqn.outputs[0]
+    lines = [f"{outs[0]} = np.empty({_shape_text(out.shape)}, {dtype_name(out.dtype)})"]
+    offset = 0
+    for atom, name in zip(eqn.inputs, ins):
+        starts = [0] * len(out.shape)
+        starts[axis] = offset
+        lines += strided_copy(outs[0], name, starts, [1] * len(out.shape), atom.shape)
+        offset += atom.shape[axis]
+    return "\n".join(lines)
 
 
 def _reshape(eqn, ins, outs):
