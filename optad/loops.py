@@ -194,8 +194,6 @@ def _scan_with_checkpoints(body, consts, init, xs, length, reverse, start, chunk
     head_xs = [_rows(x, 0, head) for x in xs]
     tail_xs = [sh.reshape(_rows(x, head, length), (n_chunks, chunk) + tuple(x.shape[1:]))
                for x in xs]
-    n_consts = len(consts)
-
     def chunk_body(j, outer_consts, carry, x_chunk):
         offset = ew.add(ew.mul(j[0], chunk), start + head)
 
@@ -206,9 +204,9 @@ def _scan_with_checkpoints(body, consts, init, xs, length, reverse, start, chunk
 
         inner, closed = trace_body(step, [
             [ShapedArray((), INDEX_DTYPE)],
-            [ShapedArray((), INDEX_DTYPE)] + [_aval(c) for c in outer_consts[:n_consts]],
+            [ShapedArray((), INDEX_DTYPE)] + [_aval(c) for c in outer_consts],
             [_aval(c) for c in carry], [ShapedArray(tuple(x.shape[1:]), x.dtype) for x in x_chunk]], 2)
-        new_carry, ys = scan_bind(inner, [offset, *outer_consts[:n_consts], *closed], carry,
+        new_carry, ys = scan_bind(inner, [offset, *outer_consts, *closed], carry,
                                   x_chunk, chunk, reverse, 0)
         return new_carry + ys
 
@@ -216,8 +214,6 @@ def _scan_with_checkpoints(body, consts, init, xs, length, reverse, start, chunk
     outer, closed = trace_body(chunk_body, [[ShapedArray((), INDEX_DTYPE)],
                                             [_aval(c) for c in consts],
                                             [_aval(c) for c in init], chunk_avals], 2)
-    n_carry = len(init)
-
     def run_head(carry):
         return scan_bind(body, consts, carry, head_xs, head, reverse, start)
 
@@ -235,7 +231,6 @@ def _scan_with_checkpoints(body, consts, init, xs, length, reverse, start, chunk
         carry, tail_ys = run_chunks(init)
         head_ys = [None] * len(tail_ys)
     ys = [t if h is None else sh.concatenate([h, t], 0) for h, t in zip(head_ys, tail_ys)]
-    assert len(carry) == n_carry
     return carry, ys
 
 

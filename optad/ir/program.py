@@ -82,14 +82,27 @@ class Lit:
         return self.aval.dtype
 
     def key(self):
-        return ("lit", self.aval.dtype.str, float(self.value) if self.aval.dtype.kind != "b"
-                else bool(self.value))
+        """Equal for the same bits: -0.0 and 0.0 differ, a NaN equals itself."""
+        return ("lit", self.aval.dtype.str, self.value.tobytes())
 
     def __repr__(self):
         return f"Lit({self.value!r})"
 
 
 Atom = Var | Lit
+
+
+def freeze_params(value):
+    """A hashable stand-in for an equation's parameters (programs by identity)."""
+    if isinstance(value, dict):
+        return tuple(sorted((k, freeze_params(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(freeze_params(v) for v in value)
+    if isinstance(value, np.dtype):
+        return ("dtype", value.str)
+    if isinstance(value, Program):
+        return ("program", id(value))
+    return value
 
 
 @dataclass(frozen=True, eq=False)

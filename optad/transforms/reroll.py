@@ -21,7 +21,7 @@ import os
 
 import numpy as np
 
-from ..ir.program import Eqn, Lit, Program, ShapedArray, Var
+from ..ir.program import Eqn, Lit, Program, ShapedArray, Var, freeze_params
 from ..primitives.loops import INDEX_DTYPE, scan_p
 from ..primitives.shape import concatenate_p, reshape_p, slice_p
 
@@ -34,20 +34,8 @@ def enabled() -> bool:
     return os.environ.get("OPTAD_REROLL", "1") not in ("0", "false", "no", "off")
 
 
-def _freeze(value):
-    if isinstance(value, dict):
-        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
-    if isinstance(value, (list, tuple)):
-        return tuple(_freeze(v) for v in value)
-    if isinstance(value, np.dtype):
-        return ("dtype", value.str)
-    if isinstance(value, Program):
-        return ("program", id(value))
-    return value
-
-
 def _signature(eqn):
-    return (eqn.primitive.name, _freeze(eqn.params),
+    return (eqn.primitive.name, freeze_params(eqn.params),
             tuple((a.aval.shape, a.aval.dtype.str, a.key() if isinstance(a, Lit) else None)
                   for a in eqn.inputs),
             tuple((v.aval.shape, v.aval.dtype.str) for v in eqn.outputs))

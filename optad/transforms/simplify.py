@@ -18,28 +18,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..ir.program import Eqn, Lit, Program
+from ..ir.program import Eqn, Lit, Program, freeze_params
 from ..primitives import elementwise as ew
 from ..primitives.loops import scan_p
 from ..primitives.shape import broadcast_p, reshape_p
 from .loop_simplify import prune_scan, simplify_bodies
 
 
-def _freeze(value):
-    if isinstance(value, dict):
-        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
-    if isinstance(value, (list, tuple)):
-        return tuple(_freeze(v) for v in value)
-    if isinstance(value, np.dtype):
-        return ("dtype", value.str)
-    if isinstance(value, Program):
-        return ("program", id(value))
-    return value
-
-
 def _atom_key(atom):
-    # a literal by its bits: -0.0 and 0.0 are different operands, a NaN is equal to itself
-    return ("lit", atom.aval.dtype.str, atom.value.tobytes()) if isinstance(atom, Lit) else atom.id
+    return atom.key() if isinstance(atom, Lit) else atom.id
 
 
 class _Constants:
@@ -170,7 +157,7 @@ def simplify(program: Program) -> Program:
         if eqn.primitive is broadcast_p and isinstance(eqn.inputs[0], Lit):
             constants.filled[eqn.outputs[0].id] = eqn.inputs[0]
         key = (eqn.primitive.name, tuple(_atom_key(a) for a in eqn.inputs),
-               _freeze(eqn.params))
+               freeze_params(eqn.params))
         try:
             earlier = cse.get(key)
         except TypeError:  # an unhashable parameter: never merged

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ...ir.program import Lit
 from ...primitives.loops import scan_p, while_p
-from .lowering import dtype_name, literal, strided_copy
+from .lowering import _shape_text, dtype_name, literal, strided_copy
 
 INDENT = "    "
 
@@ -29,11 +29,6 @@ def bodies(eqn):
 def loop_is_lowerable(eqn, is_lowerable) -> bool:
     """A loop compiles when every equation of its bodies does."""
     return all(is_lowerable(e) for program in bodies(eqn) for e in program.eqns)
-
-
-def _shape_text(shape):
-    shape = [int(n) for n in shape]
-    return f"({shape[0]},)" if len(shape) == 1 else "(" + ", ".join(map(str, shape)) + ")"
 
 
 def _assign(names_list, values):
