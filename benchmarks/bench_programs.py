@@ -1,10 +1,14 @@
 """First call and per call of programs that grow: loops (fori_loop) and Python loops (rerolled).
 
-    python benchmarks/bench_programs.py [--only SUBSTRING] [--calls N]
+    python benchmarks/bench_programs.py [--only SUBSTRING] [--calls N] [--busy]
 
 Each case runs in a fresh Python process with an empty kernel cache: the first value_and_grad
 (tracing, differentiation and compilation included), the first HVP after it, and the median of
-N further value_and_grad calls.  When JAX is installed, the same program under ``jax.jit``
+N further value_and_grad calls.  optad runs twice: compiling in the calling process
+(``OPTAD_TIERED=0``), and with the tiered first call (``OPTAD_TIERED=auto``, the default: long
+kernels answer from the NumPy evaluator while another process compiles them), where the table
+also gives the time until the compiled kernels are in use.  ``--busy`` keeps one other process
+spinning beside the whole run.  When JAX is installed, the same program under ``jax.jit``
 (``lax.fori_loop`` for the loop cases, the Python loop for the rest) runs in its own fresh
 process in the same run, and the table gives the ratio of per-call times.
 
@@ -26,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 PROGRAMS = textwrap.dedent("""
-    import numpy as np
+    import numpy as onp  # data is made with NumPy; the losses use the library's np
 
     def pendulum_loop(np, fori_loop, steps):
         def f(th):
@@ -48,10 +52,10 @@ PROGRAMS = textwrap.dedent("""
         return f, (np.array([0.3, 2.0]),)
 
     def mlp(np, fori_loop, layers):
-        rng = np.random.default_rng(0)
+        rng = onp.random.default_rng(0)
         Ws = [rng.standard_normal((16, 16)) * 0.3 for _ in range(layers)]
         X = rng.standard_normal((16, 64))
-        Y = np.eye(16)[:, rng.integers(0, 16, 64)]
+        Y = onp.eye(16)[:, rng.integers(0, 16, 64)]
         def f(Ws, X, Y):
             h = X
             for W in Ws[:-1]:
@@ -93,9 +97,9 @@ RUNNER = textwrap.dedent("""
             g = jax.grad(f)
             return jax.jit(lambda x, v, *a: jax.jvp(lambda y: g(y, *a), (x,), (v,))[1])
         block = jax.block_until_ready
-    import numpy
-    exec({programs!r})
-    f, args = globals()[maker](np, fori_loop, size)
+    programs = {{}}
+    exec({programs!r}, programs)
+    f, args = programs[maker](np, fori_loop, size)
     if library != "optad":
         args = jax.tree_util.tree_map(np.asarray, args)
     t1 = time.perf_counter()
@@ -104,6 +108,11 @@ RUNNER = textwrap.dedent("""
     t2 = time.perf_counter()
     block(hvp(f)(args[0], grads, *args[1:]))
     t3 = time.perf_counter()
+    if library == "optad":   # a tiered first call: wait for the compiled kernels to take over
+        from optad.backends.numba import tiered
+        tiered.wait_all()
+        block(vg(*args))
+    t4 = time.perf_counter()
     times = []
     for _ in range(calls):
         a = time.perf_counter()
@@ -111,13 +120,14 @@ RUNNER = textwrap.dedent("""
         times.append(time.perf_counter() - a)
     times.sort()
     print(json.dumps({{"import": t1 - t0, "first_vg": t2 - t1, "first_hvp": t3 - t2,
-                      "per_call": times[len(times) // 2], "value": float(value)}}))
+                      "compiled": t4 - t1, "per_call": times[len(times) // 2],
+                      "value": float(value)}}))
 """)
 
 
-def run(library, maker, size, calls):
+def run(library, maker, size, calls, tiered="0"):
     with tempfile.TemporaryDirectory(prefix="optad-bench-cache-") as cache:
-        env = dict(os.environ, OPTAD_CACHE_DIR=cache)
+        env = dict(os.environ, OPTAD_CACHE_DIR=cache, OPTAD_TIERED=tiered)
         script = RUNNER.format(root=str(ROOT), programs=PROGRAMS)
         out = subprocess.run([sys.executable, "-c", script, library, maker, str(size),
                               str(calls)], env=env, capture_output=True, text=True)
@@ -130,34 +140,53 @@ def has_jax():
     return subprocess.run([sys.executable, "-c", "import jax"], capture_output=True).returncode == 0
 
 
+def busy_process():
+    """A process spinning on one core for the whole run, as on a machine that is not idle."""
+    return subprocess.Popen([sys.executable, "-c", "while True: pass"])
+
+
+def seconds(row, key):
+    return "error" if "error" in row else f"{row[key]:.2f} s"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--only", default="", help="run the cases whose name contains this")
     parser.add_argument("--calls", type=int, default=30)
+    parser.add_argument("--busy", action="store_true",
+                        help="keep one other process busy beside the whole run")
     options = parser.parse_args()
     jax_available = has_jax()
+    busy = busy_process() if options.busy else None
     rows = []
-    for name, (maker, size) in CASES.items():
-        if options.only not in name:
-            continue
-        mine = run("optad", maker, size, options.calls)
-        theirs = run("jax", maker, size, options.calls) if jax_available else None
-        rows.append((name, mine, theirs))
-        print(name, json.dumps(mine), json.dumps(theirs), flush=True)
+    try:
+        for name, (maker, size) in CASES.items():
+            if options.only not in name:
+                continue
+            compiled = run("optad", maker, size, options.calls, tiered="0")
+            tiered = run("optad", maker, size, options.calls, tiered="auto")
+            theirs = run("jax", maker, size, options.calls) if jax_available else None
+            rows.append((name, compiled, tiered, theirs))
+            print(name, json.dumps(compiled), json.dumps(tiered), json.dumps(theirs), flush=True)
+    finally:
+        if busy is not None:
+            busy.kill()
     print()
-    print("| program | optad first value_and_grad | optad first HVP | optad per call |"
-          + (" JAX first value_and_grad | JAX per call | optad / JAX per call |"
+    print("| program | optad first value_and_grad | first HVP | first value_and_grad, tiered "
+          "| first HVP, tiered | compiled kernels in use, tiered | optad per call |"
+          + (" JAX first value_and_grad | JAX first HVP | JAX per call | optad / JAX per call |"
              if jax_available else ""))
-    print("|---|---|---|---|" + ("---|---|---|" if jax_available else ""))
-    for name, mine, theirs in rows:
-        if "error" in mine:
-            print(f"| {name} | error: {mine['error']} |")
-            continue
-        line = (f"| {name} | {mine['first_vg']:.2f} s | {mine['first_hvp']:.2f} s | "
-                f"{mine['per_call'] * 1e6:.0f} us |")
-        if theirs and "error" not in theirs:
-            line += (f" {theirs['first_vg']:.2f} s | {theirs['per_call'] * 1e6:.0f} us | "
-                     f"{mine['per_call'] / theirs['per_call']:.2f} |")
+    print("|---|---|---|---|---|---|---|" + ("---|---|---|---|" if jax_available else ""))
+    for name, compiled, tiered, theirs in rows:
+        line = (f"| {name} | {seconds(compiled, 'first_vg')} | {seconds(compiled, 'first_hvp')} "
+                f"| {seconds(tiered, 'first_vg')} | {seconds(tiered, 'first_hvp')} "
+                f"| {seconds(tiered, 'compiled')} | "
+                + ("error |" if "error" in compiled else f"{compiled['per_call'] * 1e6:.0f} us |"))
+        if theirs is not None:
+            line += (f" {seconds(theirs, 'first_vg')} | {seconds(theirs, 'first_hvp')} | "
+                     + ("error | |" if "error" in theirs or "error" in compiled else
+                        f"{theirs['per_call'] * 1e6:.0f} us | "
+                        f"{compiled['per_call'] / theirs['per_call']:.2f} |"))
         print(line)
     if not jax_available:
         print("\n(JAX is not installed: `pip install jax` to time it side by side.)")

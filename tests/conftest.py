@@ -12,6 +12,10 @@ if not os.environ.get("OPTAD_CACHE_DIR"):
 else:
     _SESSION_CACHE = None
 
+# Compiled-backend tests check compiled code: no first calls answered by the NumPy evaluator
+# while another process compiles (tests/backends/test_tiered_first_call.py turns it on).
+os.environ.setdefault("OPTAD_TIERED", "0")
+
 # No GPU here: the CUDA backend is tested under Numba's simulator (must be set before numba is
 # imported; a machine with a GPU can run the tests on it with NUMBA_ENABLE_CUDASIM=0).
 os.environ.setdefault("NUMBA_ENABLE_CUDASIM", "1")

@@ -15,6 +15,8 @@ with ``numba.njit(cache=True, error_model="numpy")`` and cached on disk.
     problem.py     a compiled problem's calls as njit entries (one calling convention)
     driver.py      an optimisation method's steps run in one compiled loop
     host.py        the clock and the Ctrl-C check those loops read
+    tiered.py      first calls answered by NumPy while another process compiles
+    compile_worker.py  that other process
     loops.py       scan and while equations as for / while loops in a segment
 
 ``compile_program(program)`` returns ``kernel(*flat_inputs) -> list of outputs``;
@@ -36,6 +38,7 @@ from ...transforms import inline_calls
 from . import cache, threads
 from .codegen import generate
 from .problem import njit_entries  # noqa: F401
+from .tiered import tiered_kernel
 from .warm_start import fast_cache_loads, load_blas
 
 
@@ -74,15 +77,21 @@ def _fast_loads(module):
             fast_cache_loads(value)
 
 
-def compile_program(program):
-    source, fallbacks, program = _source_and_fallbacks(program)
+def prepare_module(source: str):
+    """The cached kernel module of ``source``, imported, with the BLAS it calls loaded."""
     module = cache.load_module(source)
     _fast_loads(module)
     if not threads._state["done"] and ("rt.matmul" in source or "np.linalg" in source):
         load_blas()   # so the BLAS these kernels call is loaded, and its threads can be set
         threads.limit_kernel_blas()
+    return module
+
+
+def compile_program(program):
+    source, fallbacks, program = _source_and_fallbacks(program)
+    module = prepare_module(source)
     constants = [_bind_constant(v, c) for v, c in zip(program.constvars, program.constvalues)]
     kernel = module.make_kernel(constants, [_fallback(e) for e in fallbacks])
     kernel.source = source
     kernel.path = module.__file__
-    return kernel
+    return tiered_kernel(kernel, program, module, source)

@@ -1,0 +1,30 @@
+"""The other process of a tiered first call (tiered.py): compile one cached kernel module.
+
+    python -m optad.backends.numba.compile_worker PAYLOAD
+
+``PAYLOAD`` is a pickle of the module's path in the kernel cache, the kernel's arguments and its
+constants.  The worker imports the module from the cache, runs the kernel once on those
+arguments (so every segment is compiled for exactly the types the caller passes), which saves
+the machine code in the cache, marks the module compiled, and exits 0.
+"""
+from __future__ import annotations
+
+import pickle
+import sys
+from pathlib import Path
+
+
+def main(payload_path: str) -> int:
+    with open(payload_path, "rb") as handle:
+        payload = pickle.load(handle)
+    from . import prepare_module
+    from .tiered import mark_compiled
+    module = prepare_module(Path(payload["module"]).read_text())
+    kernel = module.make_kernel(payload["constants"], [])
+    kernel(*payload["args"])
+    mark_compiled(module)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
