@@ -16,6 +16,7 @@ with ``numba.njit(cache=True, error_model="numpy")`` and cached on disk.
     driver.py      an optimisation method's steps run in one compiled loop
     host.py        the clock and the Ctrl-C check those loops read
     tiered.py      first calls answered by NumPy while another process compiles
+    llvm_options.py  LLVM's loop unroller off while kernels compile
     compile_worker.py  that other process
     loops.py       scan and while equations as for / while loops in a segment
 
@@ -37,6 +38,7 @@ from ...primitives.registry import impl_rules
 from ...transforms import inline_calls
 from . import cache, threads
 from .codegen import generate
+from .llvm_options import compiles_without_unrolling
 from .problem import njit_entries  # noqa: F401
 from .tiered import tiered_kernel
 from .warm_start import fast_cache_loads, load_blas
@@ -75,6 +77,7 @@ def _fast_loads(module):
     for value in vars(module).values():
         if isinstance(value, Dispatcher):
             fast_cache_loads(value)
+            compiles_without_unrolling(value)
 
 
 def prepare_module(source: str):

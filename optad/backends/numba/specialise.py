@@ -21,6 +21,7 @@ from pathlib import Path
 from numba.core.dispatcher import Dispatcher
 
 from . import cache
+from .llvm_options import compiles_without_unrolling
 from .warm_start import fast_cache_loads
 
 _HEADER = "import math\nimport numba\nimport numpy as np\n"
@@ -65,6 +66,7 @@ def specialise_source(source: str, name: str, callees: dict, helpers=None):
     module = cache.load_module("\n".join(lines))
     function = getattr(module, name)
     fast_cache_loads(function)
+    compiles_without_unrolling(function)
     return function
 
 
