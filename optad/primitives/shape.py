@@ -50,7 +50,7 @@ def reshape(x, shape):
 
 # --------------------------------------------------------------------------- broadcast
 
-broadcast_p = primitive("broadcast", "shape")
+broadcast_p = primitive("broadcast", "shape", record_constants=True)
 impl_rules[broadcast_p] = lambda x, shape: np.broadcast_to(x, shape)
 
 
@@ -97,12 +97,8 @@ def full(shape, value, dtype):
     shape = tuple(int(s) for s in shape)
     if shape == ():
         return scalar
-    if _tracer._trace_stack:
-        trace = _tracer._trace_stack[-1]
-        from ..ir.program import Eqn, Lit, Var
-        var = Var(ShapedArray(shape, dtype))
-        trace.eqns.append(Eqn(broadcast_p, (Lit(scalar, dtype),), {"shape": shape}, (var,), ""))
-        return _tracer.Tracer(trace, var)
+    if _tracer.active_traces:
+        return bind(broadcast_p, scalar, shape=shape)  # recorded: see record_constants
     return np.full(shape, scalar)
 
 
