@@ -201,7 +201,8 @@ def test_hvp_linearised_at_x_reuses_the_forward_sweep(backend, rng):
     for v in np.eye(3):
         np.testing.assert_allclose(at_x(v), hvp(x, v), rtol=1e-12)
     # the part run per product is linear in v: no tanh in it
-    _, known, unknown, _, _ = hvp._linearized(x, ())
+    lin = hvp.linearization(x, ())
+    known, unknown = lin.known, lin.unknown
     assert "tanh" in str(known) and "tanh" not in str(unknown)
 
 
