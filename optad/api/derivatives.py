@@ -82,13 +82,14 @@ class ValueAndGrad(_Gradient):
 def grad(fun, argnums=0, backend=None):
     """The gradient of a scalar function with respect to argument(s) ``argnums`` (an int or a
     tuple of ints; negative positions count from the end)."""
-    return transform_for(Grad, fun, backend, tuple(argnums) if type(argnums) is list else argnums)
+    return transform_for(Grad, fun, backend,
+                         argnums if type(argnums) is int else check_argnums(argnums, "grad"))
 
 
 def value_and_grad(fun, argnums=0, backend=None):
     """A function returning ``(fun(*args), grad(fun)(*args))`` from one kernel."""
-    return transform_for(ValueAndGrad, fun, backend,
-                         tuple(argnums) if type(argnums) is list else argnums)
+    return transform_for(ValueAndGrad, fun, backend, argnums if type(argnums) is int else
+                         check_argnums(argnums, "value_and_grad"))
 
 
 # --------------------------------------------------------------------------- hvp

@@ -91,8 +91,8 @@ def linear_map(fun, mode, primals, argnums=None, backend=None) -> LinearMap:
     arguments), differentiating the float leaves of ``argnums`` (all arguments when None)."""
     if mode not in ("jvp", "vjp"):
         raise ValueError(f"linear_map: mode must be 'jvp' or 'vjp', got {mode!r}")
-    if type(argnums) is list:
-        argnums = tuple(argnums)
+    if argnums is not None:
+        argnums = check_argnums(argnums, f"linear_map({mode})")
     transformed = transform_for(JvpFun if mode == "jvp" else VjpFun, fun, backend, argnums)
     primals = tuple(primals)
     entry = transformed.entry(primals)
