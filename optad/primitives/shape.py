@@ -65,19 +65,8 @@ shape_rules[broadcast_p] = _broadcast_shape
 jvp_rules[broadcast_p] = _linear_jvp(lambda t, shape: broadcast_to(t, shape))
 
 
-def sum_to_shape(x, shape):
-    """Sum ``x`` over the axes a broadcast to x.shape added or expanded from 1."""
-    from .reductions import reduce_sum
-    shape = tuple(shape)
-    lead = len(x.shape) - len(shape)
-    axes = tuple(range(lead)) + tuple(lead + i for i, (a, b) in
-                                      enumerate(zip(shape, x.shape[lead:])) if a == 1 and b != 1)
-    if axes:
-        x = reduce_sum(x, axes)
-    return reshape(x, shape)
-
-
-vjp_rules[broadcast_p] = lambda ct, primals, outs, shape: [sum_to_shape(ct, np.shape(primals[0]))]
+# broadcast's VJP (a sum over the broadcast axes) is registered in reductions.py, beside
+# reduce_sum, so that this module does not import that one back
 
 
 def broadcast_to(x, shape):

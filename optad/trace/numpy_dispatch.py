@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import numpy as onp
+from ..primitives.elementwise import convert
 from .tracer import Tracer, user_frame
 
 UFUNCS = {name: getattr(onp, name) for name in onp.SUPPORTED_UFUNCS}
@@ -87,7 +88,6 @@ def _transpose_method(self, *axes):
 
 
 def _astype(self, dtype, copy=True):
-    from ..primitives.elementwise import convert
     return convert(self, np.dtype(dtype))
 
 

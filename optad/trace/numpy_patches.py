@@ -19,6 +19,7 @@ import numpy as np
 
 from ..numpy import SUPPORTED_FUNCTIONS
 from ..numpy import creation
+from ..numpy._promote import holds_tracer
 from .numpy_dispatch import FUNCTIONS
 from .tracer import active_traces
 
@@ -36,7 +37,7 @@ def enabled() -> bool:
 def _wrap_constructor(np_function, traced_function):
     @functools.wraps(np_function)
     def constructor(obj, *args, **kwargs):
-        if active_traces and creation.holds_tracer(obj):
+        if active_traces and holds_tracer(obj):
             return traced_function(obj, *args, **kwargs)
         return np_function(obj, *args, **kwargs)
     constructor.optad_wrapped = True
@@ -44,7 +45,7 @@ def _wrap_constructor(np_function, traced_function):
 
 
 def _stacked(value):
-    if (type(value) is list or type(value) is tuple) and creation.holds_tracer(value):
+    if (type(value) is list or type(value) is tuple) and holds_tracer(value):
         return creation.array(value)
     return value
 
@@ -67,7 +68,7 @@ class _ConcatenatorProxy:
         self._numpy, self._traced = numpy_object, traced_object
 
     def __getitem__(self, key):
-        if active_traces and creation.holds_tracer(
+        if active_traces and holds_tracer(
                 list(key) if isinstance(key, tuple) else [key]):
             return self._traced[key]
         return self._numpy[key]
