@@ -82,14 +82,20 @@ class ValueAndGrad(_Gradient):
 def grad(fun, argnums=0, backend=None):
     """The gradient of a scalar function with respect to argument(s) ``argnums`` (an int or a
     tuple of ints; negative positions count from the end)."""
-    return transform_for(Grad, fun, backend,
-                         argnums if type(argnums) is int else check_argnums(argnums, "grad"))
+    if type(argnums) is list:
+        argnums = tuple(argnums)
+    # keyed by the types too, so that argnums=1.0 or True is not taken for a cached argnums=1
+    # (Grad checks argnums when it is made); no Python call on this path
+    return transform_for(Grad, fun, backend, argnums, tag=type(argnums) if type(argnums) is
+                         not tuple else tuple(map(type, argnums)))
 
 
 def value_and_grad(fun, argnums=0, backend=None):
     """A function returning ``(fun(*args), grad(fun)(*args))`` from one kernel."""
-    return transform_for(ValueAndGrad, fun, backend, argnums if type(argnums) is int else
-                         check_argnums(argnums, "value_and_grad"))
+    if type(argnums) is list:
+        argnums = tuple(argnums)
+    return transform_for(ValueAndGrad, fun, backend, argnums, tag=type(argnums) if
+                         type(argnums) is not tuple else tuple(map(type, argnums)))
 
 
 # --------------------------------------------------------------------------- hvp

@@ -137,12 +137,13 @@ class Transformed:
 _transforms: dict = {}
 
 
-def transform_for(cls, fun, backend, *options):
-    """One ``cls(fun, *options, backend)`` per (function, class, backend, options): calling
-    ``optad.grad(f)`` again (as an optimiser does on every run) reuses the traced programs and
-    compiled kernels instead of tracing again.  Like JAX, arrays a function closes over are
-    read when it is traced."""
-    key = (fun, cls, backend or DEFAULT_BACKEND, options)
+def transform_for(cls, fun, backend, *options, tag=None):
+    """One ``cls(fun, *options, backend)`` per (function, class, backend, options, tag):
+    calling ``optad.grad(f)`` again (as an optimiser does on every run) reuses the traced
+    programs and compiled kernels instead of tracing again.  ``tag`` tells apart options that
+    compare equal but differ (the types of argnums).  Like JAX, arrays a function closes over
+    are read when it is traced."""
+    key = (fun, cls, backend or DEFAULT_BACKEND, options, tag)
     try:
         obj = _transforms.get(key)
     except TypeError:
