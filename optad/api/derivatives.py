@@ -14,7 +14,7 @@ from ..transforms import partial_eval
 from . import fast_path
 from .argnums import check_argnums, resolve_argnums
 from .flat import hvp_flat, value_and_grad_flat
-from .signature import signature_of, traced_values
+from .signature import check_matches, signature_of, traced_values
 from .transformed import Transformed, scalarize, transform_for
 
 
@@ -125,7 +125,7 @@ class Hvp(Transformed):
         if len(args) < 2:
             raise TypeError("hvp(fun)(x, v, *args) needs at least x and v")
         x, v = args[0], args[1]
-        _check_like_x(x, v, "hvp")
+        check_matches(x, v, "hvp", "v", "x")
         return signature_of((x,) + tuple(args[2:]), (0,), "hvp", refuse_static=True)
 
     def build(self, program, signature):
@@ -184,7 +184,7 @@ class Hvp(Transformed):
         dtypes = [leaf.dtype for leaf in lin.signature.leaves[:len(x_leaves)]]
 
         def hvp_at_x(v):
-            _check_like_x(x, v, "hvp(...).at(x)(v)")
+            check_matches(x, v, "hvp(...).at(x)(v)", "v", "x")
             outs = lin.unknown_kernel(*residuals, *[np.asarray(t, dtype=d) for t, d in
                                                     zip(tree.flatten(v)[0], dtypes)])
             return tree.unflatten(x_tree, [scalarize(o) for o in outs])
@@ -197,16 +197,6 @@ class Hvp(Transformed):
         if lin.signature.has_static:
             return None
         return lin.known, lin.unknown, lin.known_kernel, lin.unknown_kernel
-
-
-def _check_like_x(x, v, what):
-    x_leaves, x_tree = tree.flatten(x)
-    v_leaves, v_tree = tree.flatten(v)
-    if v_tree != x_tree:
-        raise TypeError(f"{what}: v must have the same structure as x")
-    for a, b in zip(x_leaves, v_leaves):
-        if np.shape(a) != np.shape(b):
-            raise ValueError(f"{what}: v has shape {np.shape(b)} where x has {np.shape(a)}")
 
 
 def hvp(fun, backend=None):

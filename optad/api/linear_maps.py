@@ -11,7 +11,7 @@ from ..trace.tracer import Tracer
 from .argnums import check_argnums, resolve_argnums
 from .flat import jvp_flat, vjp_flat
 from .jit import jit
-from .signature import is_array_leaf, signature_of, traced_values
+from .signature import check_matches, is_array_leaf, signature_of, traced_values
 from .transformed import CacheEntry, Transformed, transform_for
 
 
@@ -105,14 +105,8 @@ def jvp(fun, primals, tangents, backend=None):
     primals, tangents = tuple(primals), tuple(tangents)
     if len(primals) != len(tangents):
         raise TypeError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
-    p_leaves, p_tree = tree.flatten(primals)
-    t_leaves, t_tree = tree.flatten(tangents)
-    if p_tree != t_tree:
-        raise TypeError(f"jvp: tangents have structure {t_tree}, primals {p_tree}")
-    for p, t in zip(p_leaves, t_leaves):
-        if np.shape(p) != np.shape(t):
-            raise ValueError(f"jvp: tangent of shape {np.shape(t)} for a primal of shape "
-                             f"{np.shape(p)}")
+    check_matches(primals, tangents, "jvp", "tangents", "primals")
+    t_leaves = tree.flatten(tangents)[0]
     forward = linear_map(fun, "jvp", primals, backend=backend)
     signature = forward.signature
     tangent_values = []

@@ -112,6 +112,20 @@ def _leaf_spec(x, traced_argument, refuse_static, position, what):
     return LeafSpec(True, value=x, value_type=type(x))
 
 
+def check_matches(reference, value, what, value_name, reference_name):
+    """Refuse ``value`` (tangents, v) unless it has the pytree structure and the leaf shapes
+    of ``reference`` (the primals, x)."""
+    r_leaves, r_tree = tree.flatten(reference)
+    v_leaves, v_tree = tree.flatten(value)
+    if v_tree != r_tree:
+        raise TypeError(f"{what}: {value_name} has structure {v_tree} where {reference_name} "
+                        f"has {r_tree}")
+    for r, v in zip(r_leaves, v_leaves):
+        if np.shape(r) != np.shape(v):
+            raise ValueError(f"{what}: {value_name} has a leaf of shape {np.shape(v)} where "
+                             f"{reference_name} has {np.shape(r)}")
+
+
 def leaf_value(x):
     """A traced leaf's value as the kernel takes it: Python numbers become 0-d float64."""
     if _is_python_number(x):
