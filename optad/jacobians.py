@@ -9,8 +9,8 @@ import numpy as np
 
 from . import numpy as onp
 from . import tree
-from .api import (_VjpFun, _JvpFun, _cached_transform, _diff_mask, _traced_values, grad,
-                  _norm_argnums)
+from .api import grad, jit, linear_map
+from .api.argnums import check_argnums
 from .trace.tracer import Tracer
 
 
@@ -52,31 +52,23 @@ def _assemble(columns, out_shapes, in_shapes, axis_last):
 
 
 def _jacobian(fun, argnums, backend, mode):
-    argnums_t = _norm_argnums(argnums)
+    argnums = check_argnums(argnums, f"jac{mode}")
 
     def jac(*args):
-        cls = _JvpFun if mode == "fwd" else _VjpFun
-        transformed = _cached_transform(fun, cls, backend, argnums_t)
-        traced, entry = transformed._entry(args)
-        flat = tree.flatten(tuple(args))[0]
-        values = _traced_values(traced, flat)
-        mask = _diff_mask(traced, argnums_t)
-        diff_leaves = [(traced.specs[k][1], traced.specs[k][2])
-                       for k, m in zip(traced.traced_positions, mask) if m]
+        lin = linear_map(fun, "jvp" if mode == "fwd" else "vjp", args, argnums, backend)
+        diff_leaves = lin.inputs
         if not diff_leaves:
             raise TypeError("jacobian: no floating-point input to differentiate in argnums "
                             f"{argnums}")
-        program = entry[0]
-        n_diff = len(diff_leaves)
-        n_out = len(program.outputs) - n_diff if mode == "rev" else len(program.outputs) // 2
-        out_avals = [a.aval for a in program.outputs[:n_out]]
+        out_avals = lin.outputs
+        n_out = len(out_avals)
         in_shapes = [s for s, _ in diff_leaves]
         out_shapes = [a.shape for a in out_avals]
+
         def sweeps(seed_specs):
             """One JVP (or VJP) per unit seed vector; the derivative outputs of each."""
             n = sum(int(np.prod(shape, dtype=np.int64)) for shape, _ in seed_specs)
-            return [transformed.call_flat(traced, entry, values + _basis(seed_specs, k))[n_out:]
-                    for k in range(n)]
+            return [lin.apply(_basis(seed_specs, k))[n_out:] for k in range(n)]
 
         if mode == "fwd":
             blocks = _assemble(sweeps(diff_leaves), out_shapes, in_shapes, axis_last=True)
@@ -93,23 +85,23 @@ def _jacobian(fun, argnums, backend, mode):
                         tuple(range(len(ishape)))
                     row.append(onp.transpose(b, perm))
                 blocks.append(row)
-        return _restructure(blocks, traced, args, argnums)
+        return _restructure(blocks, lin, args, argnums)
 
     jac.__name__ = f"jac{mode}({getattr(fun, '__name__', 'fun')})"
     return jac
 
 
-def _restructure(blocks, traced, args, argnums):
+def _restructure(blocks, lin, args, argnums):
     """blocks[out leaf][diff input leaf] -> out pytree of (argnums structure of) arrays."""
     per_out = []
     for row in blocks:
         it = iter(row)
         parts = []
-        for a in _norm_argnums(argnums):
+        for a in lin.signature.diff_argnums:
             leaves, treedef = tree.flatten(args[a])
             parts.append(tree.unflatten(treedef, [next(it) for _ in leaves]))
         per_out.append(parts[0] if isinstance(argnums, int) else tuple(parts))
-    return tree.unflatten(traced.out_tree, per_out)
+    return tree.unflatten(lin.out_tree, per_out)
 
 
 def jacfwd(fun, argnums=0, backend=None):
@@ -132,15 +124,16 @@ def jacobian(fun, argnums=0, mode="auto", backend=None):
     choice made last is in ``.last_mode``)."""
     if mode not in ("auto", "fwd", "rev"):
         raise ValueError(f"jacobian: mode must be 'auto', 'fwd' or 'rev', got {mode!r}")
+    argnums = check_argnums(argnums, "jacobian")
     fwd, rev = jacfwd(fun, argnums, backend), jacrev(fun, argnums, backend)
 
     def jac(*args):
         chosen = mode
         if mode == "auto":
-            from .api import Jit
-            n_in = sum(int(np.size(leaf)) for a in _norm_argnums(argnums)
+            n_in = sum(int(np.size(leaf)) for a in (argnums if isinstance(argnums, tuple)
+                                                    else (argnums,))
                        for leaf in tree.flatten(args[a])[0])
-            out = _cached_transform(fun, Jit, backend).lowered(*args)
+            out = jit(fun, backend).lowered(*args)
             n_out = sum(int(np.prod(o.aval.shape, dtype=np.int64)) for o in out.outputs)
             chosen = choose_jacobian_mode(n_in, n_out)
         jac.last_mode = chosen

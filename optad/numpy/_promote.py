@@ -20,15 +20,39 @@ def is_python_scalar(x):
     return isinstance(x, (bool, int, float)) and not isinstance(x, np.generic)
 
 
+def holds_tracer(obj):
+    """Whether ``obj`` is a Tracer or a (nested) list, tuple or object array holding one."""
+    if is_tracer(obj):
+        return True
+    if isinstance(obj, (list, tuple)):
+        return any(holds_tracer(e) for e in obj)
+    if isinstance(obj, np.ndarray) and obj.dtype == object:
+        return any(holds_tracer(e) for e in obj.ravel())
+    return False
+
+
 def as_operand(x):
-    """Tracers and Python scalars pass; everything else becomes a NumPy array."""
+    """Tracers and Python scalars pass; a (nested) list holding traced values is stacked into a
+    traced array; everything else becomes a NumPy array."""
     if is_tracer(x) or is_python_scalar(x):
         return x
-    if isinstance(x, (list, tuple)):
-        if any(any_tracer(e) for e in np.ravel(np.asarray(x, dtype=object))):
-            from .arrays import stack
-            return stack([as_operand(e) for e in x])
+    if isinstance(x, (list, tuple)) and holds_tracer(x):
+        return stack_operands(x)
     return np.asarray(x)
+
+
+def stack_operands(items):
+    """The entries of a (nested) list stacked along a new first axis, promoted to one dtype."""
+    items = [as_operand(e) for e in items]
+    dtype = result_dtype(*items)
+    items = [cast(e, dtype) for e in items]
+    shapes = {tuple(np.shape(e)) for e in items}
+    if len(shapes) != 1:
+        raise ValueError(f"cannot build an array from a list of entries with different shapes "
+                         f"{sorted(shapes)}")
+    (shape,) = shapes
+    return sh.concatenate([sh.reshape(np.asarray(e, dtype) if is_python_scalar(e) else e,
+                                      (1,) + shape) for e in items], 0)
 
 
 def result_dtype(*xs):

@@ -46,7 +46,8 @@ FAMILIES = [
      "or not, as NumPy places them) for gathers; `diagonal`/`trace` on any two axes"),
     ("creation", ["zeros_like", "ones_like", "full_like", "linspace"],
      "`np.array`/`np.asarray` of (nested) lists holding traced values, `np.r_[...]`, "
-     "`np.c_[...]`; `linspace` with traced end points"),
+     "`np.c_[...]`, lists of traced values given to the functions of this table (see "
+     "'NumPy names optad wraps'); `linspace` with traced end points"),
     ("contractions", ["dot", "inner", "vdot", "outer", "matmul", "einsum", "tensordot",
                       "kron", "cross"],
      "vector, matrix, batched and N-d cases; `einsum` with any subscripts (ellipsis, "

@@ -1,7 +1,7 @@
 """Arrays built from Python sequences that hold traced values: ``np.array([x, 2 * x])``,
 ``np.asarray``, ``np.r_[...]`` and ``np.c_[...]`` stack their entries instead of refusing.
 
-NumPy's constructors cannot return a traced array, so ``optad.trace.numpy_dispatch`` puts
+NumPy's constructors cannot return a traced array, so ``optad.trace.numpy_patches`` puts
 thin wrappers in front of ``numpy.array``, ``numpy.asarray``, ``numpy.r_`` and ``numpy.c_``:
 while a function is being traced and the argument holds a traced value they call the functions
 below; otherwise they call NumPy's own, unchanged."""
@@ -9,19 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._promote import as_operand, cast, is_python_scalar, is_tracer
+from ._promote import as_operand, cast, holds_tracer, is_python_scalar
 from .arrays import atleast_1d, concatenate, reshape, stack
-
-
-def holds_tracer(obj):
-    """Whether a (nested) list or tuple holds a traced value."""
-    if is_tracer(obj):
-        return True
-    if isinstance(obj, (list, tuple)):
-        return any(holds_tracer(e) for e in obj)
-    if isinstance(obj, np.ndarray) and obj.dtype == object:
-        return any(holds_tracer(e) for e in obj.ravel())
-    return False
 
 
 def _build(obj):

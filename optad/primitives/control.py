@@ -19,31 +19,10 @@ def barrier(*xs):
 
 
 checkpoint_p = primitive("checkpoint", "control", multiple_results=True)
-
-
-def _checkpoint_impl(*args, program: Program):
-    from ..transforms.evaluate import eval_program
-    return tuple(eval_program(program, args))
-
-
-def _checkpoint_jvp(primals, tangents, outs, program):
-    from ..transforms.jvp import jvp_traceable
-    return jvp_traceable(program, primals, tangents)[1]
-
-
-def _checkpoint_vjp(cts, primals, outs, program):
-    from ..transforms.vjp import vjp_traceable
-    recomputed_inputs = barrier(*primals)
-    wrt = [getattr(p, "dtype", None) is not None and p.dtype.kind == "f" for p in primals]
-    _, in_cts = vjp_traceable(program, recomputed_inputs, wrt, cts)
-    in_cts = iter(in_cts)
-    return [next(in_cts) if w else None for w in wrt]
-
-
-impl_rules[checkpoint_p] = _checkpoint_impl
 shape_rules[checkpoint_p] = lambda *avals, lits, program: program.out_avals
-jvp_rules[checkpoint_p] = _checkpoint_jvp
-vjp_rules[checkpoint_p] = _checkpoint_vjp
+# its NumPy implementation, JVP and VJP need the transforms themselves (evaluate the program,
+# its JVP, its VJP): they are registered in transforms/checkpoint_rules.py, so that this layer
+# does not import the one above it
 
 
 def call_checkpointed(program: Program, *args):

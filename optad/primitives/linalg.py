@@ -170,6 +170,3 @@ def expand_column(v, shape):
     """v (..., m) broadcast along the last axis of ``shape`` (..., m, k)."""
     shape = tuple(shape)
     return broadcast_to(reshape(v, shape[:-2] + (shape[-2], 1)), shape)
-
-
-from . import decompositions  # noqa: E402,F401  (registers the decompositions)

@@ -11,7 +11,7 @@ from ..ir.program import ShapedArray
 from ..trace.tracer import bind
 from .elementwise import ShapeError, convert, div, eq, mul
 from .registry import impl_rules, jvp_rules, primitive, shape_rules, vjp_rules
-from .shape import broadcast_to, reshape
+from .shape import broadcast_p, broadcast_to, reshape
 
 
 def _reduced_shape(x, lits, axes):
@@ -137,3 +137,20 @@ def argsort(x):
 
 def argpartition(x, kth):
     return bind(argpartition_p, x, kth=tuple(int(k) for k in np.atleast_1d(kth)))
+
+
+# --------------------------------------------------------------------------- broadcast's VJP
+# the transpose of a broadcast is a sum over the broadcast axes
+
+def sum_to_shape(x, shape):
+    """Sum ``x`` over the axes a broadcast to x.shape added or expanded from 1."""
+    shape = tuple(shape)
+    lead = len(x.shape) - len(shape)
+    axes = tuple(range(lead)) + tuple(lead + i for i, (a, b) in
+                                      enumerate(zip(shape, x.shape[lead:])) if a == 1 and b != 1)
+    if axes:
+        x = reduce_sum(x, axes)
+    return reshape(x, shape)
+
+
+vjp_rules[broadcast_p] = lambda ct, primals, outs, shape: [sum_to_shape(ct, np.shape(primals[0]))]

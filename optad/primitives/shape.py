@@ -50,7 +50,7 @@ def reshape(x, shape):
 
 # --------------------------------------------------------------------------- broadcast
 
-broadcast_p = primitive("broadcast", "shape")
+broadcast_p = primitive("broadcast", "shape", record_constants=True)
 impl_rules[broadcast_p] = lambda x, shape: np.broadcast_to(x, shape)
 
 
@@ -65,19 +65,8 @@ shape_rules[broadcast_p] = _broadcast_shape
 jvp_rules[broadcast_p] = _linear_jvp(lambda t, shape: broadcast_to(t, shape))
 
 
-def sum_to_shape(x, shape):
-    """Sum ``x`` over the axes a broadcast to x.shape added or expanded from 1."""
-    from .reductions import reduce_sum
-    shape = tuple(shape)
-    lead = len(x.shape) - len(shape)
-    axes = tuple(range(lead)) + tuple(lead + i for i, (a, b) in
-                                      enumerate(zip(shape, x.shape[lead:])) if a == 1 and b != 1)
-    if axes:
-        x = reduce_sum(x, axes)
-    return reshape(x, shape)
-
-
-vjp_rules[broadcast_p] = lambda ct, primals, outs, shape: [sum_to_shape(ct, np.shape(primals[0]))]
+# broadcast's VJP (a sum over the broadcast axes) is registered in reductions.py, beside
+# reduce_sum, so that this module does not import that one back
 
 
 def broadcast_to(x, shape):
@@ -97,12 +86,8 @@ def full(shape, value, dtype):
     shape = tuple(int(s) for s in shape)
     if shape == ():
         return scalar
-    if _tracer._trace_stack:
-        trace = _tracer._trace_stack[-1]
-        from ..ir.program import Eqn, Lit, Var
-        var = Var(ShapedArray(shape, dtype))
-        trace.eqns.append(Eqn(broadcast_p, (Lit(scalar, dtype),), {"shape": shape}, (var,), ""))
-        return _tracer.Tracer(trace, var)
+    if _tracer.active_traces:
+        return bind(broadcast_p, scalar, shape=shape)  # recorded: see record_constants
     return np.full(shape, scalar)
 
 

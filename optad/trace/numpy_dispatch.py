@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import numpy as onp
+from ..primitives.elementwise import convert
 from .tracer import Tracer, user_frame
 
 UFUNCS = {name: getattr(onp, name) for name in onp.SUPPORTED_UFUNCS}
@@ -87,7 +88,6 @@ def _transpose_method(self, *axes):
 
 
 def _astype(self, dtype, copy=True):
-    from ..primitives.elementwise import convert
     return convert(self, np.dtype(dtype))
 
 
@@ -132,63 +132,11 @@ for _name, _value in TRACER_METHODS.items():
     setattr(Tracer, _name, _value)
 
 
-# --------------------------------------------------------------------------- array constructors
-# np.array([x, 2 * x]) cannot return a traced array through any NumPy protocol, so numpy.array,
-# numpy.asarray, numpy.r_ and numpy.c_ get thin wrappers: NumPy's own behaviour, unless a trace
-# is active and the argument holds a traced value (then optad.numpy.creation stacks it).
-
-from . import tracer as _tracer_module  # noqa: E402
-from ..numpy import creation as _creation  # noqa: E402
-
-
-def _wrap_constructor(np_function, traced_function):
-    def constructor(obj, *args, **kwargs):
-        if _tracer_module._trace_stack and _creation.holds_tracer(obj):
-            return traced_function(obj, *args, **kwargs)
-        return np_function(obj, *args, **kwargs)
-    constructor.__name__ = np_function.__name__
-    constructor.__qualname__ = np_function.__qualname__
-    constructor.__doc__ = np_function.__doc__
-    constructor.__wrapped__ = np_function
-    constructor.optad_wrapped = True
-    return constructor
-
-
-class _ConcatenatorProxy:
-    """np.r_ / np.c_: NumPy's object, unless an entry is traced."""
-
-    def __init__(self, numpy_object, traced_object):
-        self._numpy, self._traced = numpy_object, traced_object
-
-    def __getitem__(self, key):
-        if _tracer_module._trace_stack and _creation.holds_tracer(
-                list(key) if isinstance(key, tuple) else [key]):
-            return self._traced[key]
-        return self._numpy[key]
-
-    def __getattr__(self, name):
-        return getattr(self._numpy, name)
-
-    def __len__(self):
-        return len(self._numpy)
-
-
-def install_array_constructors():
-    if getattr(np.array, "optad_wrapped", False):
-        return
-    np.array = _wrap_constructor(np.array, _creation.array)
-    np.asarray = _wrap_constructor(np.asarray, _creation.asarray)
-    np.r_ = _ConcatenatorProxy(np.r_, _creation.r_)
-    np.c_ = _ConcatenatorProxy(np.c_, _creation.c_)
-
-
-install_array_constructors()
-
-
 def _array_method(self, *args, **kwargs):
     self._concrete("conversion to a NumPy array (np.asarray/np.array, or a list holding traced "
-                   "values passed to a NumPy function, e.g. np.mean([x, y]): build the array "
-                   "first with np.stack([x, y]) or np.array([x, y]))")
+                   "values passed to a NumPy function that optad does not patch, e.g. a ufunc "
+                   "such as np.sqrt([x, y]), or any function with OPTAD_PATCH_NUMPY=0: build "
+                   "the array first with np.stack([x, y]))")
 
 
 Tracer.__array__ = _array_method

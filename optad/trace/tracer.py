@@ -13,7 +13,7 @@ import traceback
 import numpy as np
 
 from ..ir.program import Eqn, Lit, Program, ShapedArray, Var
-from ..primitives.registry import impl_rules, shape_rules
+from ..ir.primitive import impl_rules, shape_rules
 
 _OPTAD_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -55,6 +55,10 @@ def user_frame() -> str:
 
 
 _trace_stack: list = []
+
+# The traces being recorded, innermost last: test it for truth ("is anything being traced?"),
+# never modify it (enter a Trace instead).  A plain list, so the test costs no call.
+active_traces = _trace_stack
 
 # While a transform re-emits the equations of an existing program it sets this to the source
 # line of the equation being transformed, so derived equations keep naming the user's line.
@@ -178,12 +182,9 @@ def _reference_dtype(args):
 def bind(prim, *args, **params):
     trace = _innermost_trace(args)
     if trace is None:
-        if prim.name == "broadcast" and _trace_stack:
-            # filling an array with a constant while tracing: record it, so the array is
-            # created inside the kernel rather than passed in as a constant
-            trace = _trace_stack[-1]
-        else:
+        if not (prim.record_constants and _trace_stack):
             return impl_rules[prim](*args, **params)
+        trace = _trace_stack[-1]
     ref = _reference_dtype(args)
     atoms = [trace.atom(a, ref) for a in args]
     lits = [isinstance(a, Lit) for a in atoms]

@@ -201,7 +201,8 @@ def test_hvp_linearised_at_x_reuses_the_forward_sweep(backend, rng):
     for v in np.eye(3):
         np.testing.assert_allclose(at_x(v), hvp(x, v), rtol=1e-12)
     # the part run per product is linear in v: no tanh in it
-    _, known, unknown, _, _ = hvp._linearized(x, ())
+    lin = hvp.linearization(x, ())
+    known, unknown = lin.known, lin.unknown
     assert "tanh" in str(known) and "tanh" not in str(unknown)
 
 
@@ -216,3 +217,25 @@ def test_partial_eval_splits_known_and_unknown_work():
     residuals = ref.compile_program(known)(a)
     np.testing.assert_allclose(ref.compile_program(unknown)(*residuals, b)[0],
                                np.sin(a) * b + np.exp(a))
+
+
+@pytest.mark.parametrize("shape", [(1,), (1, 1)])
+def test_a_size_one_output_is_differentiated_as_the_scalar_it_is(shape, backend):
+    # JAX refuses a (1,)-shaped output in grad; optad accepts it (README, Transformations)
+    def f(x):
+        return np.reshape(np.sum(np.sin(x) * x), shape)
+
+    x, v = np.array([0.3, -0.7, 1.1]), np.array([1.0, 0.5, -2.0])
+    expected = np.cos(x) * x + np.sin(x)
+    np.testing.assert_allclose(optad.grad(f, backend=backend)(x), expected, rtol=1e-12)
+    value, g = optad.value_and_grad(f, backend=backend)(x)
+    assert np.shape(value) == shape  # the value is what f returns
+    np.testing.assert_allclose(value, f(x), rtol=1e-12)
+    np.testing.assert_allclose(g, expected, rtol=1e-12)
+    hv = optad.hvp(f, backend=backend)(x, v)
+    np.testing.assert_allclose(hv, (2 * np.cos(x) - np.sin(x) * x) * v, rtol=1e-12)
+
+
+def test_an_output_of_more_than_one_element_is_still_refused_by_grad():
+    with pytest.raises(TypeError, match=r"returned an array of shape \(2,\)"):
+        optad.grad(lambda x: x * 2, backend="numpy")(np.ones(2))

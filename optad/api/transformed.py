@@ -1,0 +1,156 @@
+"""What every transformed function shares: a per-signature cache of (program, kernel), the
+trace-and-inline rule for transformations called while tracing, the hot path, and one
+transformed object per (function, transformation, backend, options).
+
+A subclass says how a call's arguments make a signature (``signature``) and which flat
+transformation of the traced program it runs (``build``, from flat.py)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from .. import tree
+from ..backends import default_backend, get_backend
+from ..ir.program import Program
+from ..trace.tracer import active_traces
+from ..transforms import eval_program, simplify
+from . import fast_path
+from .signature import Signature, trace
+
+DEFAULT_BACKEND = default_backend()
+
+
+@dataclass
+class CacheEntry:
+    """One signature's transformed program, its output structure and (once compiled) kernel."""
+
+    signature: Signature
+    program: Program
+    out_tree: tree.TreeDef
+    kernel: object = None
+
+
+def scalarize(x):
+    """0-d results as NumPy scalars, like NumPy's own reductions."""
+    x = np.asarray(x)
+    return x[()] if x.ndim == 0 else x
+
+
+class Transformed:
+    """Base of every transformed function."""
+
+    kind = "transformed"
+
+    def __init__(self, fun: Callable, backend: str | None):
+        if not callable(fun):
+            raise TypeError(f"expected a callable, got {type(fun).__name__}")
+        self.fun = fun
+        self.backend = backend or DEFAULT_BACKEND
+        self._cache: dict = {}
+        self._fast: dict = {}
+        try:
+            self.__name__ = f"{self.kind}({getattr(fun, '__name__', 'fun')})"
+            self.__doc__ = getattr(fun, "__doc__", None)
+        except AttributeError:
+            pass
+
+    def __repr__(self):
+        return f"<optad {self.__name__}, backend={self.backend!r}>"
+
+    # -- subclasses
+    def signature(self, args) -> Signature:
+        raise NotImplementedError
+
+    def build(self, program: Program, signature: Signature) -> Program:
+        raise NotImplementedError
+
+    def make_fast(self, kernel, entry: CacheEntry, layout):
+        """A closure calling the kernel straight on the arguments of ``layout``, or None."""
+        return None
+
+    # -- programs and kernels per signature
+    def entry(self, args) -> CacheEntry:
+        """The transformed program at these arguments' signature.  While a trace is active
+        (this transformation was called inside a traced function) the function is traced
+        afresh in that context and not cached: the values it closes over may be the enclosing
+        trace's tracers, and its program is inlined there (JAX's rule)."""
+        signature = self.signature(args)
+        if active_traces:
+            return self._make_entry(signature)
+        entry = self._cache.get(signature)
+        if entry is None:
+            entry = self._cache[signature] = self._make_entry(signature)
+        return entry
+
+    def _make_entry(self, signature):
+        program, out_tree = trace(self.fun, signature)
+        return CacheEntry(signature, simplify(self.build(program, signature)), out_tree)
+
+    def kernel(self, entry: CacheEntry):
+        """The entry's compiled kernel, built on first use."""
+        if entry.kernel is None:
+            backend = get_backend(self.backend)
+            entry.kernel = backend.compile_program(entry.program)
+            if os.environ.get("OPTAD_SHOW_SOURCE"):
+                print(f"# optad: {self.__name__} for ({entry.signature.describe()})\n"
+                      + backend.program_source(entry.program))
+        return entry.kernel
+
+    def call_flat(self, entry: CacheEntry, values) -> list:
+        """Run the entry's program on flat values: re-emitted into the active trace while
+        tracing, else by the compiled kernel."""
+        if active_traces:
+            return eval_program(entry.program, values)
+        return [scalarize(o) for o in self.kernel(entry)(*values)]
+
+    def lowered(self, *args) -> Program:
+        """The transformed, simplified program at these arguments' signature."""
+        return self.entry(args).program
+
+    def kernel_at(self, *example_args):
+        """The backend's compiled kernel for these arguments' signature (built once), or None
+        when a static (non-array) argument is among them.  A Numba kernel carries ``entry``
+        and ``constants``, which the Numba backend's compiled problems call."""
+        entry = self.entry(example_args)
+        return None if entry.signature.has_static else self.kernel(entry)
+
+    # -- the hot path: all arguments plain arrays, signature seen before
+    def call_fast_or_slow(self, args, slow):
+        key = fast_path.fast_key(args)
+        if key is not None and not active_traces:
+            fn = self._fast.get(key)
+            if fn is not None:
+                return fn(*args)
+            result = slow(args)
+            entry = self.entry(args)
+            if not entry.signature.has_static:
+                fn = self.make_fast(self.kernel(entry), entry, fast_path.layout_of(args))
+                if fn is not None:
+                    self._fast[key] = fn
+            return result
+        return slow(args)
+
+
+_transforms: dict = {}
+
+
+def transform_for(cls, fun, backend, *options, tag=None):
+    """One ``cls(fun, *options, backend)`` per (function, class, backend, options, tag):
+    calling ``optad.grad(f)`` again (as an optimiser does on every run) reuses the traced
+    programs and compiled kernels instead of tracing again.  ``tag`` tells apart options that
+    compare equal but differ (the types of argnums).  Like JAX, arrays a function closes over
+    are read when it is traced."""
+    key = (fun, cls, backend or DEFAULT_BACKEND, options, tag)
+    try:
+        obj = _transforms.get(key)
+    except TypeError:
+        return cls(fun, *options, backend)
+    if obj is None:
+        obj = cls(fun, *options, backend)
+        if len(_transforms) > 256:
+            _transforms.clear()
+        _transforms[key] = obj
+    return obj
