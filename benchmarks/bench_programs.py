@@ -125,12 +125,16 @@ RUNNER = textwrap.dedent("""
 """)
 
 
-def run(library, maker, size, calls, tiered="0"):
+def run(library, maker, size, calls, tiered="0", timeout=600):
     with tempfile.TemporaryDirectory(prefix="optad-bench-cache-") as cache:
         env = dict(os.environ, OPTAD_CACHE_DIR=cache, OPTAD_TIERED=tiered)
         script = RUNNER.format(root=str(ROOT), programs=PROGRAMS)
-        out = subprocess.run([sys.executable, "-c", script, library, maker, str(size),
-                              str(calls)], env=env, capture_output=True, text=True)
+        try:
+            out = subprocess.run([sys.executable, "-c", script, library, maker, str(size),
+                                  str(calls)], env=env, capture_output=True, text=True,
+                                 timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return {"error": f"not finished after {timeout} s"}
     if out.returncode != 0:
         return {"error": out.stderr.strip().splitlines()[-1] if out.stderr else "failed"}
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -153,6 +157,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--only", default="", help="run the cases whose name contains this")
     parser.add_argument("--calls", type=int, default=30)
+    parser.add_argument("--timeout", type=float, default=600,
+                        help="seconds a case may take before it is reported unfinished")
     parser.add_argument("--busy", action="store_true",
                         help="keep one other process busy beside the whole run")
     options = parser.parse_args()
@@ -163,9 +169,10 @@ def main():
         for name, (maker, size) in CASES.items():
             if options.only not in name:
                 continue
-            compiled = run("optad", maker, size, options.calls, tiered="0")
-            tiered = run("optad", maker, size, options.calls, tiered="auto")
-            theirs = run("jax", maker, size, options.calls) if jax_available else None
+            compiled = run("optad", maker, size, options.calls, "0", options.timeout)
+            tiered = run("optad", maker, size, options.calls, "auto", options.timeout)
+            theirs = (run("jax", maker, size, options.calls, timeout=options.timeout)
+                      if jax_available else None)
             rows.append((name, compiled, tiered, theirs))
             print(name, json.dumps(compiled), json.dumps(tiered), json.dumps(theirs), flush=True)
     finally:
