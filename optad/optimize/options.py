@@ -13,6 +13,8 @@ import math
 import warnings
 from typing import Any, NamedTuple
 
+import numpy as np
+
 # warn() <- warn_unknown <- check <- configure <- minimize <- user code
 _USER_STACKLEVEL = 5
 
@@ -27,11 +29,28 @@ class Option(NamedTuple):
     default: Any = None
 
 
+GTOL_FLOAT64 = 1e-6
+
 COMMON = {
     "maxiter": Option("int+", "maximum number of iterations"),
-    "gtol": Option("float0", "stop when the gradient norm falls below this (0 disables)", 1e-6),
+    "gtol": Option("float0", "stop when the gradient norm falls below this (0 disables; default "
+                             "1e-6 for float64, scaled by the dtype's precision otherwise: "
+                             "about 8e-4 for float32)"),
     "disp": Option("bool", "print convergence messages", False),
 }
+
+
+def default_gtol(dtype) -> float:
+    """The default gradient tolerance for iterates of ``dtype``: 1e-6 for float64, and
+    1e-6 (eps / eps_float64)^(1/3) otherwise (8.1e-4 for float32), so a float32 run can meet
+    it: a float32 gradient carries rounding errors far above 1e-6."""
+    ratio = float(np.finfo(dtype).eps) / float(np.finfo(np.float64).eps)
+    return GTOL_FLOAT64 * ratio ** (1.0 / 3.0)
+
+
+def gtol_for(o: dict, x0) -> float:
+    """The checked ``gtol`` of options ``o``, or the default for x0's dtype."""
+    return default_gtol(x0.dtype) if o["gtol"] is None else o["gtol"]
 
 
 def warn_unknown(method, unknown):
