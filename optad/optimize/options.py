@@ -3,7 +3,8 @@
 
 An entry is ``Option(kind, help, default)``.  Kinds: "int+" positive integer, "int0"
 non-negative integer, "float+" positive number, "float0" non-negative number, "fraction" a
-number in [0, 1), "bool", or a tuple of accepted strings.  A default of None means the method
+number in [0, 1), "fractions2" a pair of numbers in [0, 1), "bool", or a tuple of
+accepted strings.  A default of None means the method
 computes it (its help says how).  Unknown names warn at the user's line, as scipy does; bad
 values raise.
 """
@@ -73,6 +74,15 @@ def checked(name, value, kind):
         if value not in kind:
             raise ValueError(f"unknown {name} {value!r}; expected one of {kind}")
         return value
+    if kind == "fractions2":
+        try:
+            pair = tuple(float(v) for v in value)
+        except (TypeError, ValueError):
+            pair = ()
+        if len(pair) != 2 or not all(0 <= v < 1 for v in pair):
+            raise ValueError(f"option {name!r} must be a pair of numbers in [0, 1), e.g. "
+                             f"(0.9, 0.999); got {value!r}")
+        return pair
     if kind == "bool":
         if value not in (True, False):   # also NumPy booleans and 0/1
             raise TypeError(f"option {name!r} must be True or False, got {value!r}")
