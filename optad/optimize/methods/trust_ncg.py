@@ -9,10 +9,11 @@ Iteration k at x with gradient g and radius Delta:
    products are linearised at x (``hvp_prepare`` once, then ``hvp_apply`` per CG step), so the
    inner loop is one compiled call when the problem is compiled;
 2. rho = (f(x) - f(x + p)) / (m(0) - m(p)), the actual over the predicted reduction;
-   rho < 1/4: Delta <- ||p|| / 4; rho > 3/4 with p on the boundary: Delta <- min(2 Delta,
+   rho < 1/4: Delta <- Delta / 4; rho > 3/4 with p on the boundary: Delta <- min(2 Delta,
    max_trust_radius); the step is taken when rho > eta (Nocedal & Wright, Algorithm 4.1).
-   Near a minimum, where both reductions are below f's rounding, the step is taken when f does
-   not rise beyond rounding and ||g|| shrinks;
+   When the predicted reduction is below sqrt(eps) max(1, |f|), where f's rounding (or
+   cancellation inside f) blurs f(x) - f(x + p), the actual reduction is measured by the
+   trapezoidal rule on the gradients, -(g(x) + g(x + p)).p / 2 (exact for quadratics);
 3. stop when ||g|| <= gtol (success), on maxiter, or when the radius has shrunk below the
    resolution of x (``success=False``, the best point found).
 Every trial, taken or not, is one iteration (as in scipy).
@@ -143,14 +144,13 @@ def update(state, args, params):
     f_new, g_new = value_and_grad(x + p, *args)
     ok = math.isfinite(f_new) and np.all(np.isfinite(g_new))
     actual = f - f_new if ok else -math.inf
-    rounding = 64 * params.eps * max(1.0, abs(f))
-    if ok and predicted <= rounding and actual >= -rounding:
-        # f no longer resolves the model's decrease: judge the step by the gradient
-        rho = 1.0 if _norm(g_new) < gnorm else 0.0
-    else:
-        rho = actual / predicted if predicted > 0 else -math.inf
+    if ok and predicted <= math.sqrt(params.eps) * max(1.0, abs(f)):
+        # a decrease this small is blurred by f's rounding (or cancellation inside f):
+        # measure it by the trapezoidal rule on the gradients, exact for quadratics
+        actual = -0.5 * float((g + g_new) @ p)
+    rho = actual / predicted if predicted > 0 else -math.inf
     if rho < 0.25:
-        radius = 0.25 * (_norm(p) if ok else radius)
+        radius = 0.25 * radius
     elif rho > 0.75 and boundary:
         radius = min(2.0 * radius, params.max_trust_radius)
     if rho > params.eta:
