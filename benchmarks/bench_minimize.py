@@ -14,6 +14,12 @@ Cases (each repeated --reps times, variants interleaved within a repetition, med
    hvp kernel (also shown with the Python inner CG).
 3. 1000 fixed-step GD iterations on the wine MLP: optad's compiled loop (one Numba function)
    against a Python loop over NumPy and jax.lax.fori_loop under jax.jit.
+4. L-BFGS on chained Rosenbrock n = 1000 and on the wine MLP (flat parameter vector): each
+   reference solver runs to its own stop - scipy's L-BFGS-B fed optad's compiled
+   value_and_grad (jac=True), and jax.scipy.optimize.minimize(method="BFGS") under jax.jit -
+   and optad's lbfgs (compiled loop) is timed to the first iterate with f at or below the f
+   that solver stopped at (its run cut at that iteration, found in a first run; the runs are
+   deterministic).
 Compilation happens in a warm-up run before timing.
 """
 from __future__ import annotations
@@ -297,10 +303,93 @@ def bench_wine_gd(reps, iters=1000, step=0.01):
     table(f"Wine MLP h = 16: {iters} fixed-step GD iterations (step {step})", rows, reference)
 
 
+# -- 4. L-BFGS to the same f ---------------------------------------------------------------------
+
+def _iterations_to(history_f, target):
+    """The first iteration whose f is at or below ``target`` (None if never)."""
+    hits = np.flatnonzero(np.asarray(history_f) <= target)
+    return int(hits[0]) if hits.size else None
+
+
+def lbfgs_rows(title, fun, x0, args, jloss, reps):
+    from threadpoolctl import threadpool_limits
+    vg = optad.value_and_grad(fun)
+
+    def scipy_lbfgsb():
+        return so.minimize(vg, x0, args=args, method="L-BFGS-B", jac=True,
+                           options={"maxiter": 15000, "maxfun": 30000})
+
+    def scipy_lbfgsb_one_thread():
+        with threadpool_limits(limits=1, user_api="blas"):
+            return scipy_lbfgsb()
+    references = {
+        "scipy L-BFGS-B, optad value_and_grad (jac=True)": scipy_lbfgsb,
+        "the same, BLAS limited to 1 thread (threadpoolctl)": scipy_lbfgsb_one_thread,
+    }
+    if jax is not None:
+        import jax.scipy.optimize as jso
+        jbfgs = jax.jit(lambda w: jso.minimize(jloss, w, method="BFGS",
+                                               options={"maxiter": 15000}))
+
+        def jax_bfgs():
+            out = jbfgs(jnp.asarray(x0))
+            out.x.block_until_ready()
+            return out
+        references["jax.scipy.optimize.minimize BFGS under jax.jit"] = jax_bfgs
+    full = minimize(fun, x0, args=args, method="lbfgs", options={"gtol": 1e-6})
+    print(f"\n{title}\noptad lbfgs to its own stop (gtol 1e-6): {full.nit} iterations, "
+          f"f {full.fun:.6g}, {full.message}")
+    print(f"| {'reference (to its own stop)':50s} | {'ref s':>8s} | {'ref f':>11s} | "
+          f"{'optad lbfgs to that f':>22s} | {'optad faster by':>15s}")
+    print(f"|{'-' * 52}|{'-' * 10}|{'-' * 13}|{'-' * 24}|{'-' * 17}")
+    for name, solve in references.items():
+        med, outs = run_interleaved({name: solve}, reps)
+        out = outs[name]
+        target = float(out.fun if not hasattr(out, "f") else out.f)
+        k = _iterations_to(full.history.f, target)
+        if k is None:
+            print(f"| {name:50s} | {med[name]:8.3f} | {target:11.6g} | {'not reached':>22s} |")
+            continue
+        k = max(k, 1)
+        ours, _ = run_interleaved({"optad": lambda: minimize(
+            fun, x0, args=args, method="lbfgs", options={"gtol": 0, "maxiter": k})},
+            reps)
+        note = f" ({int(out.nit)} it" + ("" if bool(out.success) else ", not success") + ")"
+        print(f"| {name + note:50s} | {med[name]:8.3f} | {target:11.6g} | "
+              f"{ours['optad'] * 1e3:8.1f} ms ({k:5d} it) | {med[name] / ours['optad']:14.2f}x")
+
+
+def bench_lbfgs(reps):
+    n = 1000
+    x0 = np.tile([-1.2, 1.0], n // 2)
+    jrosen = None
+    if jax is not None:
+        def jrosen(x):
+            return jnp.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
+    lbfgs_rows("L-BFGS, chained Rosenbrock n = 1000 from (-1.2, 1, ...)", rosen, x0, (), jrosen,
+               reps)
+    problem = wine_mlp(h=16)
+    X, y = problem.data
+    X = np.ascontiguousarray(X)
+    y = np.ascontiguousarray(np.asarray(y, dtype=float).reshape(-1))
+    W0 = problem.x0(0)
+    w0 = np.concatenate([W0[0].ravel(), W0[1].ravel()])
+    jloss = None
+    if jax is not None:
+        Xj, yj = jnp.asarray(X), jnp.asarray(y)
+        h, d = W0[0].shape
+
+        def jloss(w):
+            e = w[h * d:] @ jnp.tanh(w[:h * d].reshape(h, d) @ Xj) - yj
+            return jnp.mean(e * e)
+    lbfgs_rows("L-BFGS, wine MLP h = 16 (flat parameter vector)", wine_flat_loss, w0, (X, y),
+               jloss, reps)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=5)
-    parser.add_argument("--only", choices=["rosen", "wine-newton", "wine-gd"])
+    parser.add_argument("--only", choices=["rosen", "wine-newton", "wine-gd", "lbfgs"])
     args = parser.parse_args()
     print(f"numpy {np.__version__}, scipy {so.__name__ and __import__('scipy').__version__}, "
           f"numba {numba.__version__}, jax {jax.__version__ if jax else 'not installed'}")
@@ -310,6 +399,8 @@ def main():
         bench_wine_newton(args.reps)
     if args.only in (None, "wine-gd"):
         bench_wine_gd(args.reps)
+    if args.only in (None, "lbfgs"):
+        bench_lbfgs(args.reps)
 
 
 if __name__ == "__main__":

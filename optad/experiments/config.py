@@ -226,6 +226,10 @@ def check_kind(path: str, value, kind):
         if isinstance(value, bool) or not isinstance(value, int) or value < (kind == "int+"):
             _fail(path, value, accepted)
         return value
+    if kind == "fractions2":
+        if not (isinstance(value, (list, tuple)) and len(value) == 2):
+            _fail(path, value, accepted)
+        return tuple(check_kind(f"{path}[{i}]", v, "fraction") for i, v in enumerate(value))
     number = float(_number(path, value, accepted))
     if (kind == "float+" and number <= 0) or (kind == "float0" and number < 0) \
             or (kind == "fraction" and not 0 <= number < 1):

@@ -3,7 +3,7 @@ the schemas ``optad.minimize`` checks options against, read from the methods the
 
 Each option maps to (kind, help). Kinds: "int+" positive integer, "int0" non-negative integer,
 "float+" positive number, "float0" non-negative number, "fraction" a number in [0, 1),
-"bool", or a tuple of accepted strings.
+"fractions2" a pair of them, "bool", or a tuple of accepted strings.
 """
 from __future__ import annotations
 
@@ -28,5 +28,6 @@ def describe_kind(kind) -> str:
         "float+": "a positive number",
         "float0": "a non-negative number",
         "fraction": "a number in [0, 1)",
+        "fractions2": "a pair of numbers in [0, 1), e.g. [0.9, 0.999]",
         "bool": "true or false",
     }[kind]

@@ -1,4 +1,5 @@
-"""optad.optimize: scipy-style minimisation on optad's derivatives (gd, zo-gd, newton-cg).
+"""optad.optimize: scipy-style minimisation on optad's derivatives (newton-cg, lbfgs,
+trust-ncg, gd, zo-gd, adam, sgd).
 
     minimize.py     the entry point: checks, builds the problem, picks the method
     objective.py    fun (and a user's jac/hessp) as a compiled problem on flat vectors

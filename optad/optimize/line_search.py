@@ -9,6 +9,8 @@ Non-finite trial values are treated as "step too long". If the conditions cannot
 best trial point with f below f(x) is returned with ``wolfe=False``; if none decreased f, the
 result has ``found=False``.
 
+``precision_limited_step``: the full step where f no longer resolves decreases.
+
 ``armijo_with_grad``: backtracking on sufficient decrease (gradient descent).
 """
 from __future__ import annotations
@@ -52,7 +54,11 @@ def _phi(x, p, alpha, args):
     return f, d, g
 
 
-def strong_wolfe(x, p, f0, g0, args, alpha0=1.0, c1=1e-4, c2=0.9, maxiter=40, alpha_max=1e20):
+def strong_wolfe(x, p, f0, g0, args, alpha0=1.0, c1=1e-4, c2=0.9, maxiter=40, alpha_max=1e20,
+                 f_noise=0.0):
+    """``f_noise`` > 0 (f's rounding near f0) relaxes every comparison of f values by it, so
+    near a minimum, where f no longer resolves the decrease, a step is still accepted on its
+    directional derivative (Hager and Zhang's approximate Wolfe conditions)."""
     d0 = float(g0 @ p)
     if not d0 < 0:
         return LineSearch(0.0, f0, g0, False, False, 0)
@@ -67,7 +73,7 @@ def strong_wolfe(x, p, f0, g0, args, alpha0=1.0, c1=1e-4, c2=0.9, maxiter=40, al
         evals += 1
         if f < best_f:
             best_alpha, best_f, best_g, found = alpha, f, g, True
-        if f > f0 + c1 * alpha * d0 or (evals > 1 and f >= f_prev):
+        if f > f0 + c1 * alpha * d0 + f_noise or (evals > 1 and f >= f_prev + f_noise):
             zoom = True
             lo, f_lo, d_lo, hi, f_hi, d_hi = prev, f_prev, d_prev, alpha, f, d
             break
@@ -96,7 +102,7 @@ def strong_wolfe(x, p, f0, g0, args, alpha0=1.0, c1=1e-4, c2=0.9, maxiter=40, al
         evals += 1
         if f < best_f:
             best_alpha, best_f, best_g, found = trial, f, g, True
-        if f > f0 + c1 * trial * d0 or f >= f_lo:
+        if f > f0 + c1 * trial * d0 + f_noise or f >= f_lo + f_noise:
             hi, f_hi, d_hi = trial, f, d
         else:
             if abs(d) <= -c2 * d0:
@@ -105,6 +111,18 @@ def strong_wolfe(x, p, f0, g0, args, alpha0=1.0, c1=1e-4, c2=0.9, maxiter=40, al
                 hi, f_hi, d_hi = lo, f_lo, d_lo
             lo, f_lo, d_lo = trial, f, d
     return LineSearch(best_alpha, best_f, best_g, found, False, evals)
+
+
+def precision_limited_step(x, p, f, gnorm, args, eps):
+    """Near a minimum, f may stop resolving decreases (rounding) while the gradient still can.
+    Accept the full step p (a Newton or quasi-Newton step) when f does not rise beyond
+    rounding (``eps`` the machine epsilon of x) and ||g|| (``gnorm`` at x) shrinks."""
+    f_new, g_new = value_and_grad(x + p, *args)
+    rounding = 64 * eps * max(1.0, abs(f))
+    if math.isfinite(f_new) and f_new <= f + rounding and np.all(np.isfinite(g_new)) \
+            and float(np.linalg.norm(g_new)) < gnorm:
+        return LineSearch(1.0, f_new, g_new, True, False, 1)
+    return LineSearch(0.0, f, g_new, False, False, 1)
 
 
 def armijo_with_grad(x, p, f0, g0, slope, args, eps, alpha0=1.0, c1=1e-4, shrink=0.5,

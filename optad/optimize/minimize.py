@@ -14,8 +14,8 @@ def minimize(fun, x0, method="newton-cg", args=(), jac=None, hessp=None, tol=Non
              callback=None, options=None, backend=None):
     """Minimise scalar ``fun(x, *args)`` from ``x0`` (an array or a pytree of arrays).
 
-    method   "newton-cg" (default), "gd" or "zo-gd" (see optad/optimize/methods/ for each one's
-             options)
+    method   "newton-cg" (default), "lbfgs", "trust-ncg", "gd", "zo-gd", "adam" or "sgd" (see
+             optad/optimize/methods/ for each one's options)
     jac      None: optad's ``value_and_grad(fun, backend=backend)``; True: fun returns (f, g);
              a callable ``jac(x, *args)``; or "2-point"/"3-point" finite differences
     hessp    None: optad's ``hvp(fun, backend=backend)`` (or, when ``jac`` is given, forward

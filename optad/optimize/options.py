@@ -3,7 +3,8 @@
 
 An entry is ``Option(kind, help, default)``.  Kinds: "int+" positive integer, "int0"
 non-negative integer, "float+" positive number, "float0" non-negative number, "fraction" a
-number in [0, 1), "bool", or a tuple of accepted strings.  A default of None means the method
+number in [0, 1), "fractions2" a pair of numbers in [0, 1), "bool", or a tuple of
+accepted strings.  A default of None means the method
 computes it (its help says how).  Unknown names warn at the user's line, as scipy does; bad
 values raise.
 """
@@ -12,6 +13,8 @@ from __future__ import annotations
 import math
 import warnings
 from typing import Any, NamedTuple
+
+import numpy as np
 
 # warn() <- warn_unknown <- check <- configure <- minimize <- user code
 _USER_STACKLEVEL = 5
@@ -27,11 +30,28 @@ class Option(NamedTuple):
     default: Any = None
 
 
+GTOL_FLOAT64 = 1e-6
+
 COMMON = {
     "maxiter": Option("int+", "maximum number of iterations"),
-    "gtol": Option("float0", "stop when the gradient norm falls below this (0 disables)", 1e-6),
+    "gtol": Option("float0", "stop when the gradient norm falls below this (0 disables; default "
+                             "1e-6 for float64, scaled by the dtype's precision otherwise: "
+                             "about 8e-4 for float32)"),
     "disp": Option("bool", "print convergence messages", False),
 }
+
+
+def default_gtol(dtype) -> float:
+    """The default gradient tolerance for iterates of ``dtype``: 1e-6 for float64, and
+    1e-6 (eps / eps_float64)^(1/3) otherwise (8.1e-4 for float32), so a float32 run can meet
+    it: a float32 gradient carries rounding errors far above 1e-6."""
+    ratio = float(np.finfo(dtype).eps) / float(np.finfo(np.float64).eps)
+    return GTOL_FLOAT64 * ratio ** (1.0 / 3.0)
+
+
+def gtol_for(o: dict, x0) -> float:
+    """The checked ``gtol`` of options ``o``, or the default for x0's dtype."""
+    return default_gtol(x0.dtype) if o["gtol"] is None else o["gtol"]
 
 
 def warn_unknown(method, unknown):
@@ -54,6 +74,15 @@ def checked(name, value, kind):
         if value not in kind:
             raise ValueError(f"unknown {name} {value!r}; expected one of {kind}")
         return value
+    if kind == "fractions2":
+        try:
+            pair = tuple(float(v) for v in value)
+        except (TypeError, ValueError):
+            pair = ()
+        if len(pair) != 2 or not all(0 <= v < 1 for v in pair):
+            raise ValueError(f"option {name!r} must be a pair of numbers in [0, 1), e.g. "
+                             f"(0.9, 0.999); got {value!r}")
+        return pair
     if kind == "bool":
         if value not in (True, False):   # also NumPy booleans and 0/1
             raise TypeError(f"option {name!r} must be True or False, got {value!r}")

@@ -9,6 +9,8 @@ MAXFEV = 5           # function-evaluation budget exhausted
 CALLBACK = 6         # the callback raised StopIteration
 SADDLE = 7           # gradient small but negative curvature: not a minimum
 INTERRUPTED = 8      # Ctrl-C (KeyboardInterrupt)
+TRUST_REGION = 9     # the trust radius shrank below the resolution of x
+PRECISION = 10       # zero-order: a small estimate that f's rounding cannot back up
 
 MESSAGES = {
     SUCCESS: "Optimization terminated successfully: gradient norm <= gtol.",
@@ -22,6 +24,12 @@ MESSAGES = {
     SADDLE: "Gradient norm <= gtol but the Hessian has negative curvature here: a saddle point, "
             "not a minimum (escape along the negative-curvature direction failed).",
     INTERRUPTED: "Interrupted (KeyboardInterrupt); returning the best point found so far.",
+    TRUST_REGION: "The trust radius shrank below the resolution of x: no step the model "
+                  "predicts lowers f (precision loss or an inconsistent Hessian); returning the "
+                  "best point found.",
+    PRECISION: "The gradient estimate became small, but f's differences are at its rounding "
+               "level here, so the estimate cannot show a small gradient (is f bounded below? "
+               "a larger eps may help).",
 }
 
 SUCCESSFUL = frozenset({SUCCESS, XTOL})

@@ -63,7 +63,7 @@ def test_good_config_fields():
     ("problem.params.N", 0, ["N", "positive integer"]),
     ("sweep.param", "h", ["sweep.param", "'h'", "parameter of problem 'mds'"]),
     ("sweep.values", [], ["sweep.values", "non-empty list"]),
-    ("methods.0.method", "adam", ["methods[0].method", "'adam'", "gd, zo-gd, newton-cg"]),
+    ("methods.0.method", "adagrad", ["methods[0].method", "'adagrad'", "gd, zo-gd, newton-cg"]),
     ("methods.0.options", {"stpe": 0.1}, ["methods[0].options.stpe", "unknown option",
                                           "step"]),
     ("methods.0.options", {"step": -1}, ["methods[0].options.step", "-1",

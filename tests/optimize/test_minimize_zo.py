@@ -113,3 +113,62 @@ def test_compiled_gd_loop_matches_python_loop(options):
     np.testing.assert_allclose(compiled.history.grad_norm, python.history.grad_norm,
                                rtol=1e-12)
     assert np.all(np.diff(compiled.history.time) >= 0)
+
+
+@pytest.mark.parametrize("options", [{}, {"step": 0.1}, {"estimator": "coordinate"},
+                                     {"estimator": "gaussian", "directions": 2}])
+def test_zo_gd_is_not_successful_on_an_unbounded_function(options):
+    """f = -sum(x) runs off to x ~ 1e11, where x +- eps v rounds to x: the estimate is 0, but
+    only because f's differences are rounding noise; that is no small gradient."""
+    res = minimize(lambda x: -np.sum(x), np.zeros(3), method="zo-gd", backend="numpy",
+                   options=dict(options, seed=0))
+    assert not res.success
+    assert res.status in (1, 3, 10), res.message
+    if res.status == 10:
+        assert "rounding" in res.message and res.fun < -1e9
+
+
+def test_zo_gd_success_at_a_minimum_with_a_large_value():
+    """A minimum with f* = 1e3: the differences there are still resolved, so success stands."""
+    res = minimize(lambda x: np.sum((x - 3.0) ** 2) + 1e3, np.zeros(3), method="zo-gd",
+                   backend="numpy", options={"seed": 0})
+    assert res.success, res.message
+    np.testing.assert_allclose(res.x, 3.0, atol=1e-5)
+
+
+@pytest.mark.parametrize("method, options", [
+    ("gd", {"step": 0.1, "maxiter": 30}), ("gd", {"step": 0.1, "momentum": 0.5, "nesterov": True}),
+    ("zo-gd", {"step": 0.1, "maxiter": 30, "seed": 0}), ("zo-gd", {"seed": 0, "maxiter": 30})])
+def test_fixed_step_runs_keep_float32(method, options):
+    seen = []
+    res = minimize(lambda x: np.sum((x - 1.0) ** 2), np.zeros(3, dtype=np.float32),
+                   method=method, options=options, callback=lambda r: seen.append(r.x.dtype))
+    assert res.x.dtype == np.float32 and set(seen) == {np.dtype(np.float32)}
+    if res.jac is not None:
+        assert res.jac.dtype == np.float32
+    tree = minimize(lambda p: np.sum((p["a"] - 1.0) ** 2) + np.sum(p["b"] ** 2),
+                    {"a": np.zeros(3, np.float32), "b": np.ones(2, np.float32)},
+                    method=method, options=options)
+    assert tree.x["a"].dtype == tree.x["b"].dtype == np.float32
+
+
+@pytest.mark.parametrize("method", ["newton-cg", "lbfgs", "trust-ncg", "gd"])
+def test_default_gtol_scales_with_the_dtype(method):
+    from optad.optimize.options import default_gtol
+    assert default_gtol(np.float64) == 1e-6
+    assert 5e-4 < default_gtol(np.float32) < 1e-3
+    # float32 least squares: the gradient's rounding (~5e-5 here) is above 1e-6, so gtol = 1e-6
+    # cannot be met; the float32 default can
+    rng = np.random.default_rng(0)
+    A = (3 * rng.standard_normal((40, 10))).astype(np.float32)
+    b = (10 * rng.standard_normal(40)).astype(np.float32)
+    fun = lambda x, A, b: np.sum((A @ x - b) ** 2)  # noqa: E731
+    x0 = np.zeros(10, np.float32)
+    strict = minimize(fun, x0, args=(A, b), method=method, backend="numpy",
+                      options={"gtol": 1e-6})
+    assert not strict.success
+    res = minimize(fun, x0, args=(A, b), method=method, backend="numpy")
+    assert res.success, res.message
+    assert res.x.dtype == np.float32
+    x_star = np.linalg.lstsq(A.astype(float), b.astype(float), rcond=None)[0]
+    np.testing.assert_allclose(res.x, x_star, atol=1e-4)

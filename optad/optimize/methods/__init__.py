@@ -2,6 +2,6 @@
 
 Adding a method means writing its module and naming it here.
 """
-from . import gd, newton_cg, zo_gd
+from . import adam, gd, lbfgs, newton_cg, sgd, trust_ncg, zo_gd
 
-METHODS = {module.NAME: module for module in (gd, zo_gd, newton_cg)}
+METHODS = {module.NAME: module for module in (gd, zo_gd, newton_cg, lbfgs, trust_ncg, adam, sgd)}

@@ -19,7 +19,7 @@ import numpy as np
 from .. import status as st
 from ..calls import value_and_grad
 from ..line_search import armijo_with_grad
-from ..options import COMMON, Option, check
+from ..options import COMMON, Option, check, gtol_for
 from ..step import RUNNING, Final, Progress, advanced, stopped
 
 NAME = "gd"
@@ -59,7 +59,7 @@ def configure(options, x0):
     o = check(NAME, OPTIONS, options)
     if o["nesterov"] and o["momentum"] == 0:
         raise ValueError("nesterov=True needs a momentum > 0")
-    return Params(o["maxiter"] or 10000, o["gtol"], math.nan if o["step"] is None else o["step"],
+    return Params(o["maxiter"] or 10000, gtol_for(o, x0), math.nan if o["step"] is None else o["step"],
                   o["momentum"], o["nesterov"], float(np.finfo(x0.dtype).eps))
 
 

@@ -24,8 +24,8 @@ import numpy as np
 
 from .. import status as st
 from ..calls import hvp_apply, hvp_prepare, value_and_grad
-from ..line_search import LineSearch, strong_wolfe
-from ..options import COMMON, Option, check
+from ..line_search import precision_limited_step, strong_wolfe
+from ..options import COMMON, Option, check, gtol_for
 from ..step import RUNNING, Final, Progress, advanced, stopped
 
 NAME = "newton-cg"
@@ -66,7 +66,7 @@ class State(NamedTuple):
 def configure(options, x0):
     o = check(NAME, OPTIONS, options)
     n = x0.size
-    return Params(o["maxiter"] or 200 * n, o["gtol"], o["xtol"], o["cg_maxiter"] or 20 * n,
+    return Params(o["maxiter"] or 200 * n, gtol_for(o, x0), o["xtol"], o["cg_maxiter"] or 20 * n,
                   float(np.finfo(x0.dtype).eps), np.random.default_rng(0).standard_normal(n))
 
 
@@ -170,17 +170,6 @@ def curvature_check(x, f, g, args, params):
             return ESCAPED, x + alpha * v, f_new, g_new, trial + 1, products
         alpha *= 0.5
     return SADDLE_POINT, x, f, g, ESCAPE_TRIALS, products
-
-
-def precision_limited_step(x, p, f, gnorm, args, eps):
-    """Near a minimum, f may stop resolving decreases (rounding) while the gradient still can.
-    Accept the full Newton step when f does not rise beyond rounding and ||g|| shrinks."""
-    f_new, g_new = value_and_grad(x + p, *args)
-    rounding = 64 * eps * max(1.0, abs(f))
-    if math.isfinite(f_new) and f_new <= f + rounding and np.all(np.isfinite(g_new)) \
-            and _norm(g_new) < gnorm:
-        return LineSearch(1.0, f_new, g_new, True, False, 1)
-    return LineSearch(0.0, f, g_new, False, False, 1)
 
 
 def init(x0, args, params):

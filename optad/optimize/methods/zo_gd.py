@@ -20,7 +20,15 @@ estimator's evaluations, f(x_k) + O(eps^2), and the final ``fun`` is one exact (
 evaluation. History ``grad_norm`` holds the estimate sqrt(||G||^2 / c) at each iterate (NaN at the
 last), and a row's ``nfev`` counts the evaluations made once that row was known (its estimate
 included). ``gtol`` stops when the root-mean of that estimate over the last 10 iterations (1 for
-all-coordinate differences) is <= gtol.  Given the same ``seed``, the Python and the compiled
+all-coordinate differences) is <= gtol.
+
+Success means that test was met by estimates that can show a small gradient: a difference
+f(x + eps v) - f(x - eps v) is only known to f's rounding, about 2 u |f| (u the machine epsilon
+of x), so an estimate cannot tell gradients below the noise floor sqrt(n) 2 u |f| / (2 eps)
+from zero.  When the test is met but that floor exceeds gtol (f running off to -inf, say
+f = -sum(x) reaching x = 1e11, where x +- eps v rounds to x and every difference is 0), the
+run stops with status PRECISION and ``success=False``.  A run that ends on maxiter, max_nfev or
+a non-finite f is not a success either.  Given the same ``seed``, the Python and the compiled
 runs follow the same random stream.
 """
 from __future__ import annotations
@@ -73,6 +81,7 @@ class Params(NamedTuple):
     step: float         # NaN: backtracking
     max_nfev: int       # 0: no limit
     window: int
+    unit: float         # machine epsilon of x
     rng: np.random.Generator
 
 
@@ -107,7 +116,7 @@ def configure(options, x0):
                   estimator == "coordinate" and not full_coordinate,
                   o["eps"] or zero_order.default_eps(x0), m, float(c),
                   math.nan if step is None else float(step), o["max_nfev"] or 0,
-                  1 if full_coordinate else 10, rng)
+                  1 if full_coordinate else 10, float(np.finfo(x0.dtype).eps), rng)
 
 
 def estimate(x, args, params):
@@ -136,6 +145,11 @@ def estimate(x, args, params):
         fsum += fp + fm
     scale = n / m if params.estimator == SPHERE else 1.0 / m
     return G * scale, fsum / (2 * m), 2 * m
+
+
+def noise_floor(f, n, params):
+    """The gradient norm an estimate at a point with value f cannot tell from 0."""
+    return math.sqrt(n) * params.unit * abs(f) / params.eps if math.isfinite(f) else math.inf
 
 
 def _estimated(state, args, params):
@@ -196,7 +210,9 @@ def update(state, args, params):
     moved = State(x, G, x_prev, h, state.recent, f, Progress(nit, nfev, 0, 0, f, math.nan,
                                                                RUNNING))
     if nit >= params.window and math.sqrt(np.mean(state.recent)) <= params.gtol:
-        return State(*moved[:-1], stopped(moved.progress, st.SUCCESS))
+        floor = noise_floor(progress.f, x.size, params)
+        status = st.SUCCESS if floor <= params.gtol else st.PRECISION
+        return State(*moved[:-1], stopped(moved.progress, status))
     return _estimated(moved, args, params)
 
 
@@ -204,9 +220,9 @@ def finish(state, params, rows, value):
     """With a fixed step, f is evaluated exactly (and counted) at the returned point."""
     progress = state.progress
     status, x = progress.status, state.x
+    detail = f"(f = {progress.f:.6g} here)" if status == st.PRECISION else ""
     if not params.step > 0:
-        return Final(x, state.f, None, status)
-    detail = ""
+        return Final(x, state.f, None, status, detail)
     if status == st.NONFINITE:
         x = state.x_prev
         detail = "(the estimate became non-finite; returning the last finite iterate)"
