@@ -522,6 +522,7 @@ def generate(program, header=""):
         "import numba",
         "import numpy as np",
         "",
+        "from optad.backends.numba import elementary as sc",
         "from optad.backends.numba import runtime as rt",
         "from optad.backends.numba.cache import recover_from_corrupt_cache",
         "",

@@ -1,7 +1,8 @@
 """The lowering table of the Numba backend: primitive -> source template.
 
 ``SCALAR`` templates render one element of an elementwise primitive inside a loop nest
-(``{0}``, ``{1}`` ... are the operands' scalar expressions).  ``REDUCTIONS`` give the
+(``{0}``, ``{1}`` ... are the operands' scalar expressions): the shared table of
+``backends/scalar_templates.py`` with Numba's own entries over it.  ``REDUCTIONS`` give the
 accumulator's initial value and update.  ``ARRAY`` templates render a whole-array statement
 for the primitives that are group boundaries (linear algebra, gathers, strided copies); they
 get the operand names, the output name(s) and the equation (for its params and shapes).
@@ -18,16 +19,13 @@ from ...primitives import linalg as la
 from ...primitives import reductions as red
 from ...primitives import shape as sh
 from ...primitives.registry import Primitive
+from ..scalar_templates import BASE, dtype_name, text
 
 # Backend-private primitive (never traced, never differentiated): the sum of pads of disjoint
 # regions into one array, ``out = pad(x0) + pad(x1) + ...``, written in place into one buffer
 # instead of one zero array per pad plus additions.  params: ``pads``, one (starts, steps) per
 # input, ``shape``.  Made by codegen.merge_pad_sums.
 pad_sum_p = Primitive("pad_sum", "numba backend")
-
-
-def dtype_name(dtype) -> str:
-    return "np." + np.dtype(dtype).name if np.dtype(dtype) != np.bool_ else "np.bool_"
 
 
 def literal(lit) -> str:
@@ -42,75 +40,12 @@ def literal(lit) -> str:
     return text if dtype == np.float64 else f"{dtype_name(dtype)}({text})"
 
 
-def _pow(eqn, x, y):
-    """x ** y, with small integer exponents written as products (what NumPy does too)."""
-    exponent = eqn.inputs[1]
-    from ...ir.program import Lit
-    if isinstance(exponent, Lit) and exponent.aval.dtype.kind == "f":
-        e = float(exponent.value)
-        if e == 1.0:
-            return x
-        if e == 2.0:
-            return f"({x} * {x})"
-        if e == 0.5:
-            return f"np.sqrt({x})"
-        if e == -1.0:
-            return f"(1.0 / {x})"
-    return f"({x} ** {y})"
-
-
-def _convert(eqn, x):
-    dtype = eqn.params["dtype"]
-    if dtype == np.bool_:
-        return f"({x} != 0)"
-    return f"{dtype_name(dtype)}({x})"
-
-
-def _template(text):
-    return lambda eqn, *args: text.format(*args)
-
-
+# the shared scalar templates, with Numba's vectorisable (branch-free) exp, expm1 and tanh
 SCALAR = {
-    ew.neg_p: _template("(-{0})"),
-    ew.exp_p: _template("rt.fast_exp({0})"),
-    ew.log_p: _template("np.log({0})"),
-    ew.log1p_p: _template("np.log1p({0})"),
-    ew.expm1_p: _template("rt.fast_expm1({0})"),
-    ew.sin_p: _template("np.sin({0})"),
-    ew.cos_p: _template("np.cos({0})"),
-    ew.tanh_p: _template("rt.fast_tanh({0})"),
-    ew.sqrt_p: _template("np.sqrt({0})"),
-    ew.abs_p: _template("abs({0})"),
-    ew.sign_p: _template("rt.sign({0})"),
-    ew.floor_p: _template("np.floor({0})"),
-    ew.not_p: _template("(not {0})"),
-    ew.add_p: _template("({0} + {1})"),
-    ew.sub_p: _template("({0} - {1})"),
-    ew.mul_p: _template("({0} * {1})"),
-    ew.div_p: _template("({0} / {1})"),
-    ew.pow_p: _pow,
-    ew.max_p: _template("rt.maximum({0}, {1})"),
-    ew.min_p: _template("rt.minimum({0}, {1})"),
-    ew.lt_p: _template("({0} < {1})"),
-    ew.le_p: _template("({0} <= {1})"),
-    ew.gt_p: _template("({0} > {1})"),
-    ew.ge_p: _template("({0} >= {1})"),
-    ew.eq_p: _template("({0} == {1})"),
-    ew.ne_p: _template("({0} != {1})"),
-    ew.and_p: _template("({0} & {1})"),
-    ew.or_p: _template("({0} | {1})"),
-    ew.select_p: _template("({1} if {0} else {2})"),
-    ew.convert_p: _convert,
-    ew.asin_p: _template("np.arcsin({0})"),
-    ew.acos_p: _template("np.arccos({0})"),
-    ew.atan_p: _template("np.arctan({0})"),
-    ew.asinh_p: _template("np.arcsinh({0})"),
-    ew.acosh_p: _template("np.arccosh({0})"),
-    ew.atanh_p: _template("np.arctanh({0})"),
-    ew.atan2_p: _template("np.arctan2({0}, {1})"),
-    # Numba's // and % on scalars follow Python's rules, which are NumPy's
-    ew.floordiv_p: _template("({0} // {1})"),
-    ew.rem_p: _template("({0} % {1})"),
+    **BASE,
+    ew.exp_p: text("rt.fast_exp({0})"),
+    ew.expm1_p: text("rt.fast_expm1({0})"),
+    ew.tanh_p: text("rt.fast_tanh({0})"),
 }
 
 
@@ -130,8 +65,8 @@ REDUCTIONS = {
     # a float32 sum into a scalar accumulates in float64 (its init is 0.0, see _sum_init)
     red.sum_p: (lambda dtype: _sum_init(dtype),
                 lambda acc, v: f"{acc} = rt.sum_add({acc}, {v})"),
-    red.max_p: (_lowest, lambda acc, v: f"{acc} = rt.maximum({acc}, {v})"),
-    red.min_p: (_highest, lambda acc, v: f"{acc} = rt.minimum({acc}, {v})"),
+    red.max_p: (_lowest, lambda acc, v: f"{acc} = sc.maximum({acc}, {v})"),
+    red.min_p: (_highest, lambda acc, v: f"{acc} = sc.minimum({acc}, {v})"),
 }
 
 

@@ -13,7 +13,7 @@ import keyword
 from ...ir.program import Namer
 
 # globals every generated module uses
-RESERVED = {"np", "math", "numba", "rt", "make_kernel", "kernel", "constants", "fallbacks",
+RESERVED = {"np", "math", "numba", "rt", "sc", "make_kernel", "kernel", "constants", "fallbacks",
             "error", "recover_from_corrupt_cache"} | set(dir(builtins))
 
 
