@@ -3,7 +3,7 @@ with ``numba.njit(cache=True, error_model="numpy")`` and cached on disk.
 
     naming.py      names in generated code
     lowering.py    the lowering table: primitive -> source template
-    fusion.py      which equations share a loop nest (labels for loop variables)
+    ../schedule.py which equations share a loop nest (shared with CUDA; labels for loop variables)
     codegen.py     loop nests, segments and the kernel module's source
     unroll.py      tiny inner loops written out, so registers survive between them
     cache.py       content-hashed files in the kernel cache, atomic writes

@@ -14,17 +14,11 @@ scheduled this way (``FusionFailure``), it is split in two and each part is stor
 """
 from __future__ import annotations
 
-import numpy as np
-
-from ...ir.program import Eqn, Lit, Program, Var, format_program
-from ...primitives import elementwise as ew
-from ...primitives import reductions as red
-from ...primitives import shape as sh
+from ...ir.program import Lit, Program, Var, format_program
 from . import naming
-from .fusion import (SHAPE_OPS, UNIT, LoopGroup, group_equations, is_lowerable, is_outer_product,
-                     is_row_times_matrix, sink_shape_ops, view_vars)
-from .lowering import ARRAY, REDUCTIONS, SCALAR, dtype_name, literal, pad_sum_p
-from .loops import is_loop, lower_loop
+from ..schedule import SHAPE_OPS, UNIT, LoopGroup, group_equations, is_fusible, schedule
+from .lowering import ARRAY, REDUCTIONS, SCALAR, dtype_name, literal
+from .loops import is_loop, loop_is_lowerable, lower_loop
 from .unroll import unroll_small_loops
 
 INDENT = "    "
@@ -72,11 +66,14 @@ def comment(eqn, note=""):
 
 def scalar_template(eqn):
     """The template of one element of ``eqn`` in a loop nest, or None."""
-    if eqn.primitive in SCALAR:
-        return SCALAR[eqn.primitive]
-    if is_outer_product(eqn):
-        return lambda eqn, x, y: f"({x} * {y})"
-    return None
+    return SCALAR.get(eqn.primitive)
+
+
+def is_lowerable(eqn) -> bool:
+    """Whether a compiled segment can hold ``eqn`` (else it runs through NumPy)."""
+    if is_loop(eqn):
+        return loop_is_lowerable(eqn, is_lowerable)
+    return is_fusible(eqn) or eqn.primitive in ARRAY
 
 
 def shape_text(shape):
@@ -236,20 +233,14 @@ class NestWriter:
             self.emit(comment(eqn))
             self.emit(f"{name} = {template(eqn, *args)}")
             self.values[out.id] = Reg(name, eqn, ops, self.stack[-1])
-        elif p in REDUCTIONS or is_row_times_matrix(eqn):
+        elif p in REDUCTIONS:
             if not self.is_prefix(domain):
                 raise FusionFailure(k)
-            init, update = REDUCTIONS[p] if p in REDUCTIONS else REDUCTIONS[red.sum_p]
-
-            def element():   # the summand: the operand, or a[0, k] * b[k, j] for a product
-                if p in REDUCTIONS:
-                    return self.read(ops[0])
-                return f"({self.read(ops[0])} * {self.read(ops[1])})"
-
+            init, update = REDUCTIONS[p]
             d, m = self.depth(domain), self.depth(out_labels)
             if self.is_prefix(out_labels):
                 self.place(d, ops)
-                value = element()
+                value = self.read(ops[0])
                 name = self.register_name(out)
                 self.stack[m].items.insert(0, f"{name} = {init(out.dtype)}")
                 self.emit(comment(eqn))
@@ -261,7 +252,7 @@ class NestWriter:
                 self.prelude.append(f"{name} = np.full({shape_text(out.shape)}, {init(out.dtype)}, "
                                     f"{dtype_name(out.dtype)})")
                 self.place(d, ops)
-                value = element()
+                value = self.read(ops[0])
                 self.emit(comment(eqn))
                 self.emit(update(f"{name}[{self.index(out_labels)}]", value))
                 self.values[out.id] = Accumulator(name, None, None, m, array=True)
@@ -306,67 +297,9 @@ def _stored_vars(items, needed_after):
     return stored
 
 
-def _pad_region(starts, steps, sizes):
-    return tuple(slice(start, start + step * size if start + step * size >= 0 else None, step)
-                 for start, step, size in zip(starts, steps, sizes))
-
-
-def merge_pad_sums(eqns, needed_after):
-    """``add(pad(x), pad(y))`` (and sums of more pads) over disjoint regions -> one ``pad_sum``
-    writing each operand into one buffer: a gradient assembled from the gradients of slices of
-    one input (w[:k], w[k:]) is then one array, not a zero array per slice plus additions."""
-    uses = {}
-    for eqn in eqns:
-        for a in eqn.inputs:
-            if isinstance(a, Var):
-                uses[a.id] = uses.get(a.id, 0) + 1
-    producer = {eqn.outputs[0].id: eqn for eqn in eqns if len(eqn.outputs) == 1}
-
-    def pads(atom, shape, dtype):
-        """The pad equations summed into ``atom`` and the equations that would go, or None."""
-        if not isinstance(atom, Var) or atom.shape != shape or atom.dtype != dtype or \
-                uses.get(atom.id) != 1 or atom.id in needed_after or atom.id not in producer:
-            return None
-        eqn = producer[atom.id]
-        if eqn.primitive is sh.pad_p:
-            return [eqn], [eqn]
-        if eqn.primitive is ew.add_p:
-            left, right = (pads(a, shape, dtype) for a in eqn.inputs)
-            if left and right:
-                return left[0] + right[0], left[1] + right[1] + [eqn]
-        return None
-
-    replaced, removed = {}, set()
-    for eqn in eqns:
-        out = eqn.outputs[0] if len(eqn.outputs) == 1 else None
-        if eqn.primitive is not ew.add_p or not out.shape:
-            continue
-        found = [pads(a, out.shape, out.dtype) for a in eqn.inputs]
-        if not all(found) or int(np.prod(out.shape)) > 1 << 22:
-            continue
-        pad_eqns = found[0][0] + found[1][0]
-        cover = np.zeros(out.shape, np.int8)
-        for p in pad_eqns:
-            cover[_pad_region(p.params["starts"], p.params["steps"], p.inputs[0].shape)] += 1
-        if cover.max() > 1:
-            continue   # overlapping regions: keep NumPy's order of additions
-        replaced[id(eqn)] = Eqn(pad_sum_p, tuple(p.inputs[0] for p in pad_eqns),
-                                {"pads": tuple((p.params["starts"], p.params["steps"])
-                                               for p in pad_eqns), "shape": out.shape},
-                                (out,), eqn.where)
-        for e in found[0][1] + found[1][1]:
-            removed.add(id(e))
-            replaced.pop(id(e), None)   # an inner sum of pads, now part of this one
-    if not replaced:
-        return eqns
-    return [replaced.get(id(e), e) for e in eqns if id(e) not in removed or id(e) in replaced]
-
-
 def lower_segment(eqns, names, needed_after):
     """Body lines of one segment function (without the return)."""
-    eqns = sink_shape_ops(merge_pad_sums(eqns, needed_after))
-    views = view_vars(eqns, needed_after)
-    items = group_equations(eqns, views)
+    items, views = schedule(eqns, needed_after)
     while True:
         stored = _stored_vars(items, needed_after)
         lines = []

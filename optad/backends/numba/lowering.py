@@ -18,15 +18,8 @@ from ...primitives import elementwise as ew
 from ...primitives import linalg as la
 from ...primitives import reductions as red
 from ...primitives import shape as sh
-from ...primitives.registry import Primitive
 from ..scalar_templates import BASE, dtype_name, text
-
-# Backend-private primitive (never traced, never differentiated): the sum of pads of disjoint
-# regions into one array, ``out = pad(x0) + pad(x1) + ...``, written in place into one buffer
-# instead of one zero array per pad plus additions.  params: ``pads``, one (starts, steps) per
-# input, ``shape``.  Made by codegen.merge_pad_sums.
-pad_sum_p = Primitive("pad_sum", "numba backend")
-
+from ..schedule_rewrites import pad_sum_p
 
 def literal(lit) -> str:
     dtype = lit.aval.dtype
@@ -246,7 +239,7 @@ def _argsort(eqn, ins, outs):
 
 
 ARRAY = {
-    sh.broadcast_p: _fill,  # only a literal filling an array read whole (see fusion.view_vars)
+    sh.broadcast_p: _fill,  # only a literal filling an array read whole (see schedule.view_vars)
     la.matmul_p: _matmul,
     la.solve_p: _solve,
     la.svd_p: _stacked("svd_batched"),
