@@ -2,71 +2,27 @@
 
 The program is cut into *segments* (runs of equations the lowering table handles) and, rarely,
 equations run by their NumPy implementation between segments.  Each segment becomes one
-``@numba.njit`` function; inside it each loop group (fusion.py) becomes one loop nest and every
-other equation one whole-array statement.  ``make_kernel`` binds the program's constants and
-returns the Python function that calls the segments: the kernel.
-
-Inside a loop nest, values live in registers.  A value is computed at the depth of its
-innermost loop; a reduction over inner loops is a scalar accumulator, one over an outer loop
-accumulates into an array indexed by the remaining loops; a register needed again after its
-loop has closed is recomputed (cheaper than storing an N x N x d array).  When a group cannot be
-scheduled this way (``FusionFailure``), it is split in two and each part is stored.
+``@numba.njit`` function.  Its stages: the shared schedule (``backends/schedule.py``) groups the
+segment's equations; each fusion group becomes a loop-nest value (``nest_writer.py``), on which
+short loops are written out and duplicates dropped (``unroll.py``), rendered to lines
+(``backends/schedule_nest.py``); every other equation is one whole-array statement
+(``lowering.ARRAY``).  A group that does not fit one nest is split where it stops fitting.
+``make_kernel`` binds the program's constants and returns the Python function that calls the
+segments: the kernel.
 """
 from __future__ import annotations
 
 from ...ir.program import Lit, Program, Var, format_program
+from ..schedule import SHAPE_OPS, LoopGroup, group_equations, is_fusible, schedule
+from ..schedule_nest import INDENT, Nest
 from . import naming
-from ..schedule import SHAPE_OPS, UNIT, LoopGroup, group_equations, is_fusible, schedule
-from .lowering import ARRAY, REDUCTIONS, SCALAR, dtype_name, literal
+from .lowering import ARRAY, dtype_name, literal
 from .loops import is_loop, loop_is_lowerable, lower_loop
-from .unroll import unroll_small_loops
-
-INDENT = "    "
-
-
-class FusionFailure(Exception):
-    def __init__(self, index):
-        super().__init__(index)
-        self.index = index
-
-
-# --------------------------------------------------------------------------- source blocks
-
-class Block:
-    __slots__ = ("items",)
-
-    def __init__(self):
-        self.items = []
-
-
-class Loop:
-    __slots__ = ("header", "body")
-
-    def __init__(self, header):
-        self.header = header
-        self.body = Block()
-
-
-def render(block, depth):
-    lines = []
-    for item in block.items:
-        if isinstance(item, Loop):
-            lines.append(INDENT * depth + item.header)
-            lines.extend(render(item.body, depth + 1))
-        else:
-            lines.extend(INDENT * depth + line for line in item.split("\n"))
-    return lines
+from .nest_writer import comment_text, write_nest
 
 
 def comment(eqn, note=""):
-    where = " ".join((eqn.where or "").split())
-    text = f"# {eqn.primitive.name}{note}"
-    return text + (f"  <- {where}" if where else "")
-
-
-def scalar_template(eqn):
-    """The template of one element of ``eqn`` in a loop nest, or None."""
-    return SCALAR.get(eqn.primitive)
+    return "# " + comment_text(eqn, note)
 
 
 def is_lowerable(eqn) -> bool:
@@ -74,205 +30,6 @@ def is_lowerable(eqn) -> bool:
     if is_loop(eqn):
         return loop_is_lowerable(eqn, is_lowerable)
     return is_fusible(eqn) or eqn.primitive in ARRAY
-
-
-def shape_text(shape):
-    shape = [int(n) for n in shape]
-    return f"({shape[0]},)" if len(shape) == 1 else "(" + ", ".join(map(str, shape)) + ")"
-
-
-# --------------------------------------------------------------------------- register values
-
-class Reg:
-    """A scalar computed by one statement; recomputed when read outside its block."""
-    __slots__ = ("name", "eqn", "operands", "block")
-
-    def __init__(self, name, eqn, operands, block):
-        self.name, self.eqn, self.operands, self.block = name, eqn, operands, block
-
-
-class Alias:
-    """The same scalar as an operand (broadcast, in-register reshape or transpose)."""
-    __slots__ = ("operand",)
-
-    def __init__(self, operand):
-        self.operand = operand
-
-
-class Accumulator:
-    """A reduction into a scalar (``block`` holds it; ``loop`` is the loop summing into it)
-    or, with ``array`` set, into a stored array (readable only after the group)."""
-    __slots__ = ("name", "block", "loop", "depth", "array")
-
-    def __init__(self, name, block, loop, depth, array=False):
-        self.name, self.block, self.loop, self.depth, self.array = name, block, loop, depth, array
-
-
-# --------------------------------------------------------------------------- one loop nest
-
-class NestWriter:
-    def __init__(self, group: LoopGroup, names, stored: set):
-        self.group = group
-        self.names = names
-        self.stored = stored
-        self.order = group.loop_order()
-        self.pos = {label: k for k, label in enumerate(self.order)}
-        self.prelude = []
-        self.top = Block()
-        self.stack = [self.top]
-        self.values = {}
-
-    # -- labels
-    def depth(self, labels):
-        levels = [self.pos[self.group.find(lab)] + 1 for lab in labels if lab != UNIT]
-        return max(levels, default=0)
-
-    def is_prefix(self, labels):
-        roots = {self.group.find(lab) for lab in labels if lab != UNIT}
-        return roots == set(self.order[:len(roots)])
-
-    def index(self, labels):
-        return ", ".join("0" if lab == UNIT else naming.loop_index(self.pos[self.group.find(lab)])
-                         for lab in labels)
-
-    def register_name(self, var):
-        return self.names.scalar(var) if var.id in self.stored and var.shape else self.names(var)
-
-    # -- placing statements in the nest
-    def on_stack(self, block):
-        return any(b is block for b in self.stack)
-
-    def _open_accumulators(self, operands, seen):
-        found = []
-        for op in operands:
-            if op[0] != "var" or op[1].id in seen:
-                continue
-            seen.add(op[1].id)
-            value = self.values.get(op[1].id)
-            if isinstance(value, Alias):
-                found += self._open_accumulators([value.operand], seen)
-            elif isinstance(value, Reg) and not self.on_stack(value.block):
-                found += self._open_accumulators(value.operands, seen)
-            elif isinstance(value, Accumulator) and not value.array:
-                found.append(value)
-        return found
-
-    def place(self, depth, operands):
-        """Make ``self.stack[-1]`` the block at ``depth`` where ``operands`` are readable."""
-        while True:
-            cut = [acc.depth + 1 for acc in self._open_accumulators(operands, set())
-                   if acc.loop is not None and self.on_stack(acc.loop)]
-            if not cut:
-                break
-            del self.stack[min(cut):]
-        del self.stack[depth + 1:]
-        while len(self.stack) < depth + 1:
-            level = len(self.stack) - 1
-            extent = self.group.size[self.order[level]]
-            loop = Loop(f"for {naming.loop_index(level)} in range({extent}):")
-            self.stack[-1].items.append(loop)
-            self.stack.append(loop.body)
-
-    def emit(self, line):
-        self.stack[-1].items.append(line)
-
-    # -- reading operands
-    def read(self, op):
-        kind = op[0]
-        if kind == "lit":
-            return op[1]
-        if kind == "load":
-            var, labels = op[1], op[2]
-            return self.names(var) if not var.shape else f"{self.names(var)}[{self.index(labels)}]"
-        value = self.values[op[1].id]
-        if isinstance(value, Alias):
-            return self.read(value.operand)
-        if isinstance(value, Reg):
-            if not self.on_stack(value.block):
-                args = [self.read(o) for o in value.operands]
-                self.emit(comment(value.eqn, " (recomputed)"))
-                self.emit(f"{value.name} = {scalar_template(value.eqn)(value.eqn, *args)}")
-                value.block = self.stack[-1]
-            return value.name
-        if value.array or not self.on_stack(value.block) or (
-                value.loop is not None and self.on_stack(value.loop)):
-            raise FusionFailure(None)
-        return value.name
-
-    def operands(self, k, eqn):
-        ops = []
-        for atom, access in zip(eqn.inputs, self.group.access[k]):
-            if isinstance(atom, Lit):
-                ops.append(("lit", literal(atom)))
-            elif access is not None:
-                ops.append(("load", atom, access))
-            else:
-                ops.append(("var", atom))
-        return ops
-
-    # -- equations
-    def write(self):
-        for k, eqn in enumerate(self.group.eqns):
-            try:
-                self.equation(k, eqn)
-            except FusionFailure:
-                raise FusionFailure(k) from None
-        return self.prelude, self.top
-
-    def equation(self, k, eqn):
-        p = eqn.primitive
-        out = eqn.outputs[0]
-        out_labels = self.group.labels[out.id]
-        domain = self.group.domain[k]
-        ops = self.operands(k, eqn)
-        template = scalar_template(eqn)
-        if template is not None:
-            self.place(self.depth(domain), ops)
-            args = [self.read(op) for op in ops]
-            name = self.register_name(out)
-            self.emit(comment(eqn))
-            self.emit(f"{name} = {template(eqn, *args)}")
-            self.values[out.id] = Reg(name, eqn, ops, self.stack[-1])
-        elif p in REDUCTIONS:
-            if not self.is_prefix(domain):
-                raise FusionFailure(k)
-            init, update = REDUCTIONS[p]
-            d, m = self.depth(domain), self.depth(out_labels)
-            if self.is_prefix(out_labels):
-                self.place(d, ops)
-                value = self.read(ops[0])
-                name = self.register_name(out)
-                self.stack[m].items.insert(0, f"{name} = {init(out.dtype)}")
-                self.emit(comment(eqn))
-                self.emit(update(name, value))
-                self.values[out.id] = Accumulator(name, self.stack[m],
-                                                  self.stack[m + 1] if d > m else None, m)
-            else:
-                name = self.names(out)
-                self.prelude.append(f"{name} = np.full({shape_text(out.shape)}, {init(out.dtype)}, "
-                                    f"{dtype_name(out.dtype)})")
-                self.place(d, ops)
-                value = self.read(ops[0])
-                self.emit(comment(eqn))
-                self.emit(update(f"{name}[{self.index(out_labels)}]", value))
-                self.values[out.id] = Accumulator(name, None, None, m, array=True)
-                return
-        else:  # broadcast, reshape, transpose: the same scalar under other labels
-            self.values[out.id] = Alias(ops[0])
-        if out.id in self.stored:
-            self.store(eqn, out, out_labels)
-
-    def store(self, eqn, out, labels):
-        value = self.values[out.id]
-        name = self.names(out)
-        if not out.shape:
-            if not isinstance(value, (Reg, Accumulator)):
-                self.place(0, [("var", out)])
-                self.emit(f"{name} = {self.read(('var', out))}")
-            return
-        self.prelude.append(f"{name} = np.empty({shape_text(out.shape)}, {dtype_name(out.dtype)})")
-        self.place(self.depth(labels), [("var", out)])
-        self.emit(f"{name}[{self.index(labels)}] = {self.read(('var', out))}")
 
 
 # --------------------------------------------------------------------------- segments
@@ -300,41 +57,33 @@ def _stored_vars(items, needed_after):
 def lower_segment(eqns, names, needed_after):
     """Body lines of one segment function (without the return)."""
     items, views = schedule(eqns, needed_after)
-    while True:
-        stored = _stored_vars(items, needed_after)
-        lines = []
-        try:
-            for i, item in enumerate(items):
-                if isinstance(item, LoopGroup):
-                    lines += _lower_group(item, names, stored, i)
-                else:
-                    lines += _lower_array_eqn(item, names)
-            return lines
-        except FusionFailure as failure:
-            group_index, k = failure.index
-            group = items[group_index]
-            # reshapes/broadcasts just before the failing equation go with it
-            while k > 1 and group.eqns[k - 1].primitive in SHAPE_OPS:
-                k -= 1
-            if k == 0:  # the first equation does not fit the nest the later ones want
-                if len(group.eqns) == 1:
-                    raise AssertionError(f"cannot schedule {group.eqns[0].primitive}") from None
-                k = 1
-            items[group_index:group_index + 1] = (group_equations(group.eqns[:k], views) +
-                                                  group_equations(group.eqns[k:], views))
+    lines = []
+    i = 0
+    while i < len(items):
+        item = items[i]
+        if not isinstance(item, LoopGroup):
+            lines += _lower_array_eqn(item, names)
+            i += 1
+            continue
+        nest = write_nest(item, names, _stored_vars(items, needed_after))
+        if isinstance(nest, Nest):
+            lines += nest.lines()
+            i += 1
+        else:   # split the group where it stops fitting one nest; the earlier items stand
+            items[i:i + 1] = _split_group(item, nest, views)
+    return lines
 
 
-def _lower_group(group, names, stored, index):
-    writer = NestWriter(group, names, stored)
-    try:
-        prelude, top = writer.write()
-    except FusionFailure as failure:
-        raise FusionFailure((index, failure.index)) from None
-    loops = ", ".join(f"{naming.loop_index(k)} < {group.size[lab]}"
-                      for k, lab in enumerate(writer.order))
-    header = f"# ---- fused loop nest ({loops})" if loops else "# ---- scalar statements"
-    unroll_small_loops(top)
-    return [header] + prelude + render(top, 0)
+def _split_group(group, k, views):
+    """The group as the groups of its equations before and from ``k`` (the first that does not
+    fit its nest); the parts' shared values become stored arrays."""
+    while k > 1 and group.eqns[k - 1].primitive in SHAPE_OPS:
+        k -= 1   # reshapes/broadcasts just before the misfit go with it
+    if k == 0:   # the first equation does not fit the nest the later ones want
+        if len(group.eqns) == 1:
+            raise AssertionError(f"cannot schedule {group.eqns[0].primitive}")
+        k = 1
+    return group_equations(group.eqns[:k], views) + group_equations(group.eqns[k:], views)
 
 
 def _lower_array_eqn(eqn, names):

@@ -74,7 +74,7 @@ def literal_zero(dtype):
 
 # --------------------------------------------------------------------------- whole-array ops
 
-def _shape_text(shape):
+def shape_text(shape):
     shape = [int(n) for n in shape]
     return f"({shape[0]},)" if len(shape) == 1 else "(" + ", ".join(map(str, shape)) + ")"
 
@@ -85,7 +85,7 @@ def _matmul(eqn, ins, outs):
         return f"{outs[0]} = rt.matmul({ins[0]}, {ins[1]})"
     batch = int(np.prod(a.shape[:-2], dtype=np.int64))
     return (f"{outs[0]} = rt.matmul_batched({ins[0]}, {ins[1]}, {batch})"
-            f".reshape({_shape_text(eqn.outputs[0].shape)})")
+            f".reshape({shape_text(eqn.outputs[0].shape)})")
 
 
 def _np_slices(starts, steps, sizes):
@@ -122,7 +122,7 @@ def strided_copy(dst, src, starts, steps, shape, op="="):
 def _pad(eqn, ins, outs):
     p = eqn.params
     out = eqn.outputs[0]
-    return "\n".join([f"{outs[0]} = np.zeros({_shape_text(out.shape)}, {dtype_name(out.dtype)})"]
+    return "\n".join([f"{outs[0]} = np.zeros({shape_text(out.shape)}, {dtype_name(out.dtype)})"]
                      + strided_copy(outs[0], ins[0], p["starts"], p["steps"],
                                     eqn.inputs[0].shape))
 
@@ -130,7 +130,7 @@ def _pad(eqn, ins, outs):
 def _pad_sum(eqn, ins, outs):
     out = eqn.outputs[0]
     # 0.0 + x, as the NumPy backend computes it (so even the sign of a zero agrees)
-    lines = [f"{outs[0]} = np.zeros({_shape_text(out.shape)}, {dtype_name(out.dtype)})"]
+    lines = [f"{outs[0]} = np.zeros({shape_text(out.shape)}, {dtype_name(out.dtype)})"]
     for (starts, steps), atom, name in zip(eqn.params["pads"], eqn.inputs, ins):
         lines += strided_copy(outs[0], name, starts, steps, atom.shape, "+=")
     return "\n".join(lines)
@@ -147,7 +147,7 @@ def _gather(eqn, ins, outs):
     axis = eqn.params["axis"]
     pre, post = _split(x.shape, axis)
     return (f"{outs[0]} = rt.gather({ins[0]}, {ins[1]}, {pre}, {x.shape[axis]}, {post})"
-            f".reshape({_shape_text(eqn.outputs[0].shape)})")
+            f".reshape({shape_text(eqn.outputs[0].shape)})")
 
 
 def _scatter_add(eqn, ins, outs):
@@ -155,7 +155,7 @@ def _scatter_add(eqn, ins, outs):
     axis, size = eqn.params["axis"], eqn.params["size"]
     pre, post = _split(x.shape, axis, len(idx.shape))
     return (f"{outs[0]} = rt.scatter_add({ins[0]}, {ins[1]}, {pre}, {size}, {post})"
-            f".reshape({_shape_text(eqn.outputs[0].shape)})")
+            f".reshape({shape_text(eqn.outputs[0].shape)})")
 
 
 def _cumsum(eqn, ins, outs):
@@ -163,12 +163,12 @@ def _cumsum(eqn, ins, outs):
     axis = eqn.params["axis"]
     pre, post = _split(x.shape, axis)
     return (f"{outs[0]} = rt.cumsum({ins[0]}, {pre}, {x.shape[axis]}, {post}, "
-            f"{eqn.params['reverse']}).reshape({_shape_text(x.shape)})")
+            f"{eqn.params['reverse']}).reshape({shape_text(x.shape)})")
 
 
 def _concatenate(eqn, ins, outs):
     axis, out = eqn.params["axis"], eqn.outputs[0]
-    lines = [f"{outs[0]} = np.empty({_shape_text(out.shape)}, {dtype_name(out.dtype)})"]
+    lines = [f"{outs[0]} = np.empty({shape_text(out.shape)}, {dtype_name(out.dtype)})"]
     offset = 0
     for atom, name in zip(eqn.inputs, ins):
         starts = [0] * len(out.shape)
@@ -180,22 +180,22 @@ def _concatenate(eqn, ins, outs):
 
 def _reshape(eqn, ins, outs):
     if not eqn.inputs[0].shape:
-        return (f"{outs[0]} = np.full({_shape_text(eqn.outputs[0].shape)}, {ins[0]}, "
+        return (f"{outs[0]} = np.full({shape_text(eqn.outputs[0].shape)}, {ins[0]}, "
                 f"{dtype_name(eqn.outputs[0].dtype)})")
     return (f"{outs[0]} = np.ascontiguousarray({ins[0]})"
-            f".reshape({_shape_text(eqn.params['shape'])})")
+            f".reshape({shape_text(eqn.params['shape'])})")
 
 
 def _transpose(eqn, ins, outs):
     perm = eqn.params["perm"]
     if len(perm) == 2:
         return f"{outs[0]} = {ins[0]}.T"
-    return f"{outs[0]} = np.transpose({ins[0]}, {_shape_text(perm)})"
+    return f"{outs[0]} = np.transpose({ins[0]}, {shape_text(perm)})"
 
 
 def _fill(eqn, ins, outs):
     out = eqn.outputs[0]
-    return f"{outs[0]} = np.full({_shape_text(out.shape)}, {ins[0]}, {dtype_name(out.dtype)})"
+    return f"{outs[0]} = np.full({shape_text(out.shape)}, {ins[0]}, {dtype_name(out.dtype)})"
 
 
 def _batch(eqn):
@@ -206,7 +206,7 @@ def _solve(eqn, ins, outs):
     if len(eqn.inputs[0].shape) == 2:
         return f"{outs[0]} = np.linalg.solve({ins[0]}, {ins[1]})"
     return (f"{outs[0]} = rt.solve_batched({ins[0]}, {ins[1]}, {_batch(eqn)})"
-            f".reshape({_shape_text(eqn.outputs[0].shape)})")
+            f".reshape({shape_text(eqn.outputs[0].shape)})")
 
 
 def _stacked(helper, *extra):
@@ -215,11 +215,11 @@ def _stacked(helper, *extra):
         args = ", ".join([ins[0], str(_batch(eqn))] + [repr(eqn.params[k]) for k in extra])
         if len(outs) == 1:
             return (f"{outs[0]} = rt.{helper}({args})"
-                    f".reshape({_shape_text(eqn.outputs[0].shape)})")
+                    f".reshape({shape_text(eqn.outputs[0].shape)})")
         temps = [f"{name}_stack" for name in outs]
         lines = [f"{', '.join(temps)} = rt.{helper}({args})"]
         for name, temp, var in zip(outs, temps, eqn.outputs):
-            lines.append(f"{name} = {temp}.reshape({_shape_text(var.shape)})" if var.shape
+            lines.append(f"{name} = {temp}.reshape({shape_text(var.shape)})" if var.shape
                          else f"{name} = {temp}[0]")
         return "\n".join(lines)
     return lower
@@ -228,14 +228,14 @@ def _stacked(helper, *extra):
 def _svdvals(eqn, ins, outs):
     temps = f"{outs[0]}_u, {outs[0]}_s, {outs[0]}_vt"
     return (f"{temps} = rt.svd_batched({ins[0]}, {_batch(eqn)})\n"
-            f"{outs[0]} = {outs[0]}_s.reshape({_shape_text(eqn.outputs[0].shape)})")
+            f"{outs[0]} = {outs[0]}_s.reshape({shape_text(eqn.outputs[0].shape)})")
 
 
 def _argsort(eqn, ins, outs):
     shape = eqn.inputs[0].shape
     rows = int(np.prod(shape[:-1], dtype=np.int64))
     return (f"{outs[0]} = rt.argsort_rows({ins[0]}, {rows}, {shape[-1]})"
-            f".reshape({_shape_text(shape)})")
+            f".reshape({shape_text(shape)})")
 
 
 ARRAY = {
