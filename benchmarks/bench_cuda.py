@@ -221,7 +221,8 @@ def main():
         base = {kind: times[f"optad numba {kind}"] for kind in ("value_and_grad", "hvp")}
         for name, t in times.items():
             kind = "hvp" if name.endswith("hvp") else "value_and_grad"
-            print(f"  {name:32s} {fmt(t)}   {t / base[kind]:8.2f} x Numba")
+            ratio = "" if SIMULATED else f"   {t / base[kind]:8.2f} x Numba"  # no GPU, no ratio
+            print(f"  {name:32s} {fmt(t)}{ratio}")
     if SIMULATED:
         print("\nSimulator run: the CUDA rows time Python threads emulating a GPU; they say "
               "nothing about GPU speed.  JAX and PyTorch GPU rows are skipped.")
