@@ -100,8 +100,20 @@ def disagreement(got, want, signed_zeros):
 
 
 def report(name, where, got, want, wrt=""):
-    pairs = ", ".join(f"f{wrt}({X[i]}, {Y[i]}) = {got[i]} not {want[i]}" for i in where[:4])
+    args = (lambda i: f"{X[i]}") if name in UNARY else (lambda i: f"{X[i]}, {Y[i]}")
+    pairs = ", ".join(f"f{wrt}({args(i)}) = {got[i]} not {want[i]}" for i in where[:4])
     return f"{name}: {pairs}"
+
+
+def problems(names, got, want, signed_zeros, wrt=""):
+    """One line per function whose results disagree."""
+    lines = []
+    for name, g, w in zip(names, got, want):
+        assert g.shape == w.shape and g.dtype == w.dtype, name
+        where = disagreement(g, w, signed_zeros)
+        if where.size:
+            lines.append(report(name, where, g, w, wrt))
+    return lines
 
 
 @pytest.mark.parametrize("backend", ["numba", "cuda"])
@@ -109,15 +121,9 @@ def report(name, where, got, want, wrt=""):
 def test_values_with_nans_and_infinities_equal_numpy_backend(family, backend):
     if backend == "cuda":
         pytest.importorskip("numba.cuda")
-    got, _ = results(family, backend)
-    want, _ = results(family, "numpy")
-    problems = []
-    for name, g, w in zip(FAMILIES[family], got, want):
-        assert g.shape == w.shape and g.dtype == w.dtype, name
-        where = disagreement(g, w, signed_zeros=True)
-        if where.size:
-            problems.append(report(name, where, g, w))
-    assert not problems, "\n".join(problems)
+    found = problems(FAMILIES[family], results(family, backend)[0],
+                     results(family, "numpy")[0], signed_zeros=True)
+    assert not found, "\n".join(found)
 
 
 @pytest.mark.parametrize("backend", ["numba", "cuda"])
@@ -125,15 +131,11 @@ def test_values_with_nans_and_infinities_equal_numpy_backend(family, backend):
 def test_gradients_with_nans_and_infinities_equal_numpy_backend(family, backend):
     if backend == "cuda":
         pytest.importorskip("numba.cuda")
-    _, got = results(family, backend)
-    _, want = results(family, "numpy")
-    problems = []
-    for wrt, (g_rows, w_rows) in enumerate(zip(got, want)):
-        for name, g, w in zip(FAMILIES[family], g_rows, w_rows):
-            where = disagreement(g, w, signed_zeros=False)
-            if where.size:
-                problems.append(report(name, where, g, w, wrt=f"'{'xy'[wrt]}"))
-    assert not problems, "\n".join(problems)
+    found = []
+    for wrt, (got, want) in enumerate(zip(results(family, backend)[1],
+                                          results(family, "numpy")[1])):
+        found += problems(FAMILIES[family], got, want, signed_zeros=False, wrt=f"'{'xy'[wrt]}")
+    assert not found, "\n".join(found)
 
 
 def test_numpy_backend_primitives_equal_numpy():
