@@ -1,7 +1,8 @@
 """Fused elementwise CUDA kernels: one thread per element computes a whole run of
 elementwise equations in registers, writing only the values used outside the run.
 
-The lowering table maps each elementwise primitive to a source template; the kernel source is
+The lowering table is the shared scalar template table (``backends/scalar_templates.py``)
+with the entries that differ on the device overridden; the kernel source is
 generated, registered with ``linecache`` (so tracebacks show it) and compiled by
 ``numba.cuda.jit``."""
 from __future__ import annotations
@@ -13,32 +14,29 @@ import numpy as np
 
 from ...ir.program import Lit, Namer, format_eqn
 from ...primitives import elementwise as ew
+from ..scalar_templates import BASE, power, text
 
+
+def _device(name, arity=1):
+    return text(f"sc.{name}(" + ", ".join(f"{{{k}}}" for k in range(arity)) + ")")
+
+
+# the shared scalar templates; the math functions are device_scalars.py's guarded ones (no
+# ``np.<ufunc>`` in device code)
 TEMPLATES = {
-    ew.neg_p: "-{0}", ew.exp_p: "math.exp({0})", ew.log_p: "math.log({0})",
-    ew.log1p_p: "math.log1p({0})", ew.expm1_p: "math.expm1({0})", ew.sin_p: "math.sin({0})",
-    ew.cos_p: "math.cos({0})", ew.tanh_p: "math.tanh({0})", ew.sqrt_p: "math.sqrt({0})",
-    ew.abs_p: "abs({0})", ew.floor_p: "math.floor({0})",
-    ew.sign_p: "(1.0 if {0} > 0 else (-1.0 if {0} < 0 else {0} * 0.0))",
-    ew.not_p: "(not {0})",
-    ew.add_p: "({0} + {1})", ew.sub_p: "({0} - {1})", ew.mul_p: "({0} * {1})",
-    ew.div_p: "({0} / {1})", ew.pow_p: "({0} ** {1})",
-    ew.max_p: "max({0}, {1})", ew.min_p: "min({0}, {1})",
-    ew.lt_p: "({0} < {1})", ew.le_p: "({0} <= {1})", ew.gt_p: "({0} > {1})",
-    ew.ge_p: "({0} >= {1})", ew.eq_p: "({0} == {1})", ew.ne_p: "({0} != {1})",
-    ew.and_p: "({0} and {1})", ew.or_p: "({0} or {1})",
-    ew.select_p: "({1} if {0} else {2})",
-    ew.asin_p: "math.asin({0})", ew.acos_p: "math.acos({0})", ew.atan_p: "math.atan({0})",
-    ew.asinh_p: "math.asinh({0})", ew.acosh_p: "math.acosh({0})",
-    ew.atanh_p: "math.atanh({0})", ew.atan2_p: "math.atan2({0}, {1})",
-    ew.floordiv_p: "({0} // {1})", ew.rem_p: "({0} % {1})",
+    **BASE,
+    ew.exp_p: _device("exp"), ew.log_p: _device("log"), ew.log1p_p: _device("log1p"),
+    ew.expm1_p: _device("expm1"), ew.sin_p: _device("sin"), ew.cos_p: _device("cos"),
+    ew.tanh_p: _device("tanh"), ew.sqrt_p: _device("sqrt"), ew.floor_p: _device("floor"),
+    ew.asin_p: _device("asin"), ew.acos_p: _device("acos"), ew.atan_p: _device("atan"),
+    ew.asinh_p: _device("asinh"), ew.acosh_p: _device("acosh"), ew.atanh_p: _device("atanh"),
+    ew.atan2_p: _device("atan2", 2),
+    ew.pow_p: power(_device("sqrt")),
 }
-
-CASTS = {"f": "float", "i": "int", "u": "int", "b": "bool"}
 
 
 def is_fusible(eqn) -> bool:
-    return eqn.primitive in TEMPLATES or eqn.primitive is ew.convert_p
+    return eqn.primitive in TEMPLATES
 
 
 def _literal(lit: Lit) -> str:
@@ -48,17 +46,14 @@ def _literal(lit: Lit) -> str:
     if kind in "iu":
         return repr(int(lit.value))
     value = float(lit.value)
-    return repr(value) if np.isfinite(value) else f"float('{value}')"
+    if np.isnan(value):
+        return "math.nan"
+    return repr(value) if np.isfinite(value) else ("math.inf" if value > 0 else "-math.inf")
 
 
 def _expression(eqn, names) -> str:
     args = [_literal(a) if isinstance(a, Lit) else names(a) for a in eqn.inputs]
-    if eqn.primitive is ew.convert_p:
-        return f"{CASTS[np.dtype(eqn.params['dtype']).kind]}({args[0]})"
-    if eqn.primitive is ew.pow_p and isinstance(eqn.inputs[1], Lit) and \
-            float(eqn.inputs[1].value) == 2.0:
-        return f"({args[0]} * {args[0]})"
-    return TEMPLATES[eqn.primitive].format(*args)
+    return TEMPLATES[eqn.primitive](eqn, *args)
 
 
 def group_source(eqns, inputs, outputs, kernel_name="fused"):
@@ -73,7 +68,8 @@ def group_source(eqns, inputs, outputs, kernel_name="fused"):
 
     in_args = [f"in_{names(v)[2:]}" for v in inputs]
     out_args = [f"out_{names(v)[2:]}" for v in outputs]
-    lines = ["import math", "from numba import cuda", "", "",
+    lines = ["import math", "", "import numpy as np", "from numba import cuda", "",
+             "from optad.backends.cuda import device_scalars as sc", "", "",
              "@cuda.jit", f"def {kernel_name}({', '.join(in_args + out_args)}, n):",
              "    i = cuda.grid(1)", "    if i < n:"]
     for var, arg in zip(inputs, in_args):

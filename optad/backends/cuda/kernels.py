@@ -10,6 +10,8 @@ import numpy as np
 from numba import config as numba_config
 from numba import cuda, float64  # module globals: the CUDA simulator patches them
 
+from . import device_scalars
+
 # threads per block for 1-D launches; the simulator runs each thread as a Python thread, so it
 # gets small blocks
 THREADS = 32 if numba_config.ENABLE_CUDASIM else 128
@@ -41,10 +43,8 @@ def strided_copy():
 @lru_cache(maxsize=None)
 def row_reduce(op: str):
     """partials[r, b] = op over x[r, b*T : (b+1)*T] with a shared-memory tree per block."""
-    combine = {"sum": lambda a, b: a + b,
-               "max": lambda a, b: a if (a >= b or a != a) else b,
-               "min": lambda a, b: a if (a <= b or a != a) else b}[op]
-    combine = cuda.jit(device=True)(combine)
+    combine = {"sum": cuda.jit(device=True)(lambda a, b: a + b),
+               "max": device_scalars.maximum, "min": device_scalars.minimum}[op]
     neutral = {"sum": 0.0, "max": -math.inf, "min": math.inf}[op]
 
     @cuda.jit

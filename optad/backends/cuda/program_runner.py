@@ -12,6 +12,7 @@ from ...primitives import reductions as red
 from ...primitives import shape as sh
 from ...primitives.registry import impl_rules
 from ...transforms.inline import inline_calls
+from ..schedule import LoopGroup, schedule
 from . import kernels
 from .elementwise import compile_group, group_source, is_fusible
 
@@ -25,21 +26,34 @@ def _size(shape):
     return int(np.prod(shape, dtype=np.int64))
 
 
+def _is_flat(eqn) -> bool:
+    """An elementwise equation whose operands all have its shape (or are 0-d): one thread per
+    element computes it."""
+    shape = eqn.outputs[0].aval.shape
+    return is_fusible(eqn) and all(isinstance(a, Lit) or a.aval.shape in ((), shape)
+                                   for a in eqn.inputs)
+
+
 def _plan(program):
-    """Split the equations into fused elementwise runs and single device or host steps."""
-    uses = {}
-    for k, eqn in enumerate(program.eqns):
+    """Device steps from the shared schedule (backends/schedule.py): inside each fusion group,
+    each run of flat elementwise equations of one shape is one fused kernel, every other
+    equation (broadcast, transpose, reduction, product) one launch or host step.  (A group with
+    broadcasts and reductions inside is not yet written as one kernel.)"""
+    out_ids = {a.id for a in program.outputs if not isinstance(a, Lit)}
+    items, _ = schedule(list(program.eqns), out_ids)
+    item_eqns = [item.eqns if isinstance(item, LoopGroup) else [item] for item in items]
+    order = [eqn for eqns in item_eqns for eqn in eqns]
+    last_read = {}
+    for k, eqn in enumerate(order):
         for a in eqn.inputs:
             if not isinstance(a, Lit):
-                uses.setdefault(a.id, []).append(k)
-    out_ids = {a.id for a in program.outputs if not isinstance(a, Lit)}
-    steps, run, run_shape = [], [], None
+                last_read[a.id] = k
+    steps, run, position = [], [], 0
 
     def close_run():
         if not run:
             return
         defined = {v.id for e in run for v in e.outputs}
-        last = program.eqns.index(run[-1])
         inputs, seen = [], set()
         for e in run:
             for a in e.inputs:
@@ -47,25 +61,24 @@ def _plan(program):
                     seen.add(a.id)
                     inputs.append(a)
         outputs = [v for e in run for v in e.outputs
-                   if v.id in out_ids or any(u > last for u in uses.get(v.id, []))]
+                   if v.id in out_ids or last_read.get(v.id, -1) >= position]
         steps.append(("fused", list(run), inputs, outputs))
         run.clear()
 
-    for eqn in program.eqns:
-        shape = eqn.outputs[0].aval.shape
-        fits = is_fusible(eqn) and all(isinstance(a, Lit) or a.aval.shape in ((), shape)
-                                       for a in eqn.inputs)
-        if fits and (not run or shape == run_shape):
-            run.append(eqn)
-            run_shape = shape
-            continue
-        close_run()
-        if fits:
-            run.append(eqn)
-            run_shape = shape
-        else:
-            steps.append(("eqn", eqn))
-    close_run()
+    for eqns in item_eqns:
+        for eqn in eqns:
+            if _is_flat(eqn) and (not run or eqn.outputs[0].aval.shape == run_shape):
+                run.append(eqn)
+                run_shape = eqn.outputs[0].aval.shape
+            else:
+                close_run()
+                if _is_flat(eqn):
+                    run.append(eqn)
+                    run_shape = eqn.outputs[0].aval.shape
+                else:
+                    steps.append(("eqn", eqn))
+            position += 1
+        close_run()   # runs stay inside their fusion group
     return steps
 
 

@@ -2,286 +2,34 @@
 
 The program is cut into *segments* (runs of equations the lowering table handles) and, rarely,
 equations run by their NumPy implementation between segments.  Each segment becomes one
-``@numba.njit`` function; inside it each loop group (fusion.py) becomes one loop nest and every
-other equation one whole-array statement.  ``make_kernel`` binds the program's constants and
-returns the Python function that calls the segments: the kernel.
-
-Inside a loop nest, values live in registers.  A value is computed at the depth of its
-innermost loop; a reduction over inner loops is a scalar accumulator, one over an outer loop
-accumulates into an array indexed by the remaining loops; a register needed again after its
-loop has closed is recomputed (cheaper than storing an N x N x d array).  When a group cannot be
-scheduled this way (``FusionFailure``), it is split in two and each part is stored.
+``@numba.njit`` function.  Its stages: the shared schedule (``backends/schedule.py``) groups the
+segment's equations; each fusion group becomes a loop-nest value (``nest_writer.py``), on which
+short loops are written out and duplicates dropped (``unroll.py``), rendered to lines
+(``backends/schedule_nest.py``); every other equation is one whole-array statement
+(``lowering.ARRAY``).  A group that does not fit one nest is split where it stops fitting.
+``make_kernel`` binds the program's constants and returns the Python function that calls the
+segments: the kernel.
 """
 from __future__ import annotations
 
-import numpy as np
-
-from ...ir.program import Eqn, Lit, Program, Var, format_program
-from ...primitives import elementwise as ew
-from ...primitives import reductions as red
-from ...primitives import shape as sh
+from ...ir.program import Lit, Program, Var, format_program
+from ..schedule import SHAPE_OPS, LoopGroup, group_equations, is_fusible, schedule
+from ..schedule_nest import INDENT, Nest
 from . import naming
-from .fusion import (SHAPE_OPS, UNIT, LoopGroup, group_equations, is_lowerable, is_outer_product,
-                     is_row_times_matrix, sink_shape_ops, view_vars)
-from .lowering import ARRAY, REDUCTIONS, SCALAR, dtype_name, literal, pad_sum_p
-from .loops import is_loop, lower_loop
-from .unroll import unroll_small_loops
-
-INDENT = "    "
-
-
-class FusionFailure(Exception):
-    def __init__(self, index):
-        super().__init__(index)
-        self.index = index
-
-
-# --------------------------------------------------------------------------- source blocks
-
-class Block:
-    __slots__ = ("items",)
-
-    def __init__(self):
-        self.items = []
-
-
-class Loop:
-    __slots__ = ("header", "body")
-
-    def __init__(self, header):
-        self.header = header
-        self.body = Block()
-
-
-def render(block, depth):
-    lines = []
-    for item in block.items:
-        if isinstance(item, Loop):
-            lines.append(INDENT * depth + item.header)
-            lines.extend(render(item.body, depth + 1))
-        else:
-            lines.extend(INDENT * depth + line for line in item.split("\n"))
-    return lines
+from .lowering import ARRAY, dtype_name, literal
+from .loops import is_loop, loop_is_lowerable, lower_loop
+from .nest_writer import comment_text, write_nest
 
 
 def comment(eqn, note=""):
-    where = " ".join((eqn.where or "").split())
-    text = f"# {eqn.primitive.name}{note}"
-    return text + (f"  <- {where}" if where else "")
+    return "# " + comment_text(eqn, note)
 
 
-def scalar_template(eqn):
-    """The template of one element of ``eqn`` in a loop nest, or None."""
-    if eqn.primitive in SCALAR:
-        return SCALAR[eqn.primitive]
-    if is_outer_product(eqn):
-        return lambda eqn, x, y: f"({x} * {y})"
-    return None
-
-
-def shape_text(shape):
-    shape = [int(n) for n in shape]
-    return f"({shape[0]},)" if len(shape) == 1 else "(" + ", ".join(map(str, shape)) + ")"
-
-
-# --------------------------------------------------------------------------- register values
-
-class Reg:
-    """A scalar computed by one statement; recomputed when read outside its block."""
-    __slots__ = ("name", "eqn", "operands", "block")
-
-    def __init__(self, name, eqn, operands, block):
-        self.name, self.eqn, self.operands, self.block = name, eqn, operands, block
-
-
-class Alias:
-    """The same scalar as an operand (broadcast, in-register reshape or transpose)."""
-    __slots__ = ("operand",)
-
-    def __init__(self, operand):
-        self.operand = operand
-
-
-class Accumulator:
-    """A reduction into a scalar (``block`` holds it; ``loop`` is the loop summing into it)
-    or, with ``array`` set, into a stored array (readable only after the group)."""
-    __slots__ = ("name", "block", "loop", "depth", "array")
-
-    def __init__(self, name, block, loop, depth, array=False):
-        self.name, self.block, self.loop, self.depth, self.array = name, block, loop, depth, array
-
-
-# --------------------------------------------------------------------------- one loop nest
-
-class NestWriter:
-    def __init__(self, group: LoopGroup, names, stored: set):
-        self.group = group
-        self.names = names
-        self.stored = stored
-        self.order = group.loop_order()
-        self.pos = {label: k for k, label in enumerate(self.order)}
-        self.prelude = []
-        self.top = Block()
-        self.stack = [self.top]
-        self.values = {}
-
-    # -- labels
-    def depth(self, labels):
-        levels = [self.pos[self.group.find(lab)] + 1 for lab in labels if lab != UNIT]
-        return max(levels, default=0)
-
-    def is_prefix(self, labels):
-        roots = {self.group.find(lab) for lab in labels if lab != UNIT}
-        return roots == set(self.order[:len(roots)])
-
-    def index(self, labels):
-        return ", ".join("0" if lab == UNIT else naming.loop_index(self.pos[self.group.find(lab)])
-                         for lab in labels)
-
-    def register_name(self, var):
-        return self.names.scalar(var) if var.id in self.stored and var.shape else self.names(var)
-
-    # -- placing statements in the nest
-    def on_stack(self, block):
-        return any(b is block for b in self.stack)
-
-    def _open_accumulators(self, operands, seen):
-        found = []
-        for op in operands:
-            if op[0] != "var" or op[1].id in seen:
-                continue
-            seen.add(op[1].id)
-            value = self.values.get(op[1].id)
-            if isinstance(value, Alias):
-                found += self._open_accumulators([value.operand], seen)
-            elif isinstance(value, Reg) and not self.on_stack(value.block):
-                found += self._open_accumulators(value.operands, seen)
-            elif isinstance(value, Accumulator) and not value.array:
-                found.append(value)
-        return found
-
-    def place(self, depth, operands):
-        """Make ``self.stack[-1]`` the block at ``depth`` where ``operands`` are readable."""
-        while True:
-            cut = [acc.depth + 1 for acc in self._open_accumulators(operands, set())
-                   if acc.loop is not None and self.on_stack(acc.loop)]
-            if not cut:
-                break
-            del self.stack[min(cut):]
-        del self.stack[depth + 1:]
-        while len(self.stack) < depth + 1:
-            level = len(self.stack) - 1
-            extent = self.group.size[self.order[level]]
-            loop = Loop(f"for {naming.loop_index(level)} in range({extent}):")
-            self.stack[-1].items.append(loop)
-            self.stack.append(loop.body)
-
-    def emit(self, line):
-        self.stack[-1].items.append(line)
-
-    # -- reading operands
-    def read(self, op):
-        kind = op[0]
-        if kind == "lit":
-            return op[1]
-        if kind == "load":
-            var, labels = op[1], op[2]
-            return self.names(var) if not var.shape else f"{self.names(var)}[{self.index(labels)}]"
-        value = self.values[op[1].id]
-        if isinstance(value, Alias):
-            return self.read(value.operand)
-        if isinstance(value, Reg):
-            if not self.on_stack(value.block):
-                args = [self.read(o) for o in value.operands]
-                self.emit(comment(value.eqn, " (recomputed)"))
-                self.emit(f"{value.name} = {scalar_template(value.eqn)(value.eqn, *args)}")
-                value.block = self.stack[-1]
-            return value.name
-        if value.array or not self.on_stack(value.block) or (
-                value.loop is not None and self.on_stack(value.loop)):
-            raise FusionFailure(None)
-        return value.name
-
-    def operands(self, k, eqn):
-        ops = []
-        for atom, access in zip(eqn.inputs, self.group.access[k]):
-            if isinstance(atom, Lit):
-                ops.append(("lit", literal(atom)))
-            elif access is not None:
-                ops.append(("load", atom, access))
-            else:
-                ops.append(("var", atom))
-        return ops
-
-    # -- equations
-    def write(self):
-        for k, eqn in enumerate(self.group.eqns):
-            try:
-                self.equation(k, eqn)
-            except FusionFailure:
-                raise FusionFailure(k) from None
-        return self.prelude, self.top
-
-    def equation(self, k, eqn):
-        p = eqn.primitive
-        out = eqn.outputs[0]
-        out_labels = self.group.labels[out.id]
-        domain = self.group.domain[k]
-        ops = self.operands(k, eqn)
-        template = scalar_template(eqn)
-        if template is not None:
-            self.place(self.depth(domain), ops)
-            args = [self.read(op) for op in ops]
-            name = self.register_name(out)
-            self.emit(comment(eqn))
-            self.emit(f"{name} = {template(eqn, *args)}")
-            self.values[out.id] = Reg(name, eqn, ops, self.stack[-1])
-        elif p in REDUCTIONS or is_row_times_matrix(eqn):
-            if not self.is_prefix(domain):
-                raise FusionFailure(k)
-            init, update = REDUCTIONS[p] if p in REDUCTIONS else REDUCTIONS[red.sum_p]
-
-            def element():   # the summand: the operand, or a[0, k] * b[k, j] for a product
-                if p in REDUCTIONS:
-                    return self.read(ops[0])
-                return f"({self.read(ops[0])} * {self.read(ops[1])})"
-
-            d, m = self.depth(domain), self.depth(out_labels)
-            if self.is_prefix(out_labels):
-                self.place(d, ops)
-                value = element()
-                name = self.register_name(out)
-                self.stack[m].items.insert(0, f"{name} = {init(out.dtype)}")
-                self.emit(comment(eqn))
-                self.emit(update(name, value))
-                self.values[out.id] = Accumulator(name, self.stack[m],
-                                                  self.stack[m + 1] if d > m else None, m)
-            else:
-                name = self.names(out)
-                self.prelude.append(f"{name} = np.full({shape_text(out.shape)}, {init(out.dtype)}, "
-                                    f"{dtype_name(out.dtype)})")
-                self.place(d, ops)
-                value = element()
-                self.emit(comment(eqn))
-                self.emit(update(f"{name}[{self.index(out_labels)}]", value))
-                self.values[out.id] = Accumulator(name, None, None, m, array=True)
-                return
-        else:  # broadcast, reshape, transpose: the same scalar under other labels
-            self.values[out.id] = Alias(ops[0])
-        if out.id in self.stored:
-            self.store(eqn, out, out_labels)
-
-    def store(self, eqn, out, labels):
-        value = self.values[out.id]
-        name = self.names(out)
-        if not out.shape:
-            if not isinstance(value, (Reg, Accumulator)):
-                self.place(0, [("var", out)])
-                self.emit(f"{name} = {self.read(('var', out))}")
-            return
-        self.prelude.append(f"{name} = np.empty({shape_text(out.shape)}, {dtype_name(out.dtype)})")
-        self.place(self.depth(labels), [("var", out)])
-        self.emit(f"{name}[{self.index(labels)}] = {self.read(('var', out))}")
+def is_lowerable(eqn) -> bool:
+    """Whether a compiled segment can hold ``eqn`` (else it runs through NumPy)."""
+    if is_loop(eqn):
+        return loop_is_lowerable(eqn, is_lowerable)
+    return is_fusible(eqn) or eqn.primitive in ARRAY
 
 
 # --------------------------------------------------------------------------- segments
@@ -306,102 +54,36 @@ def _stored_vars(items, needed_after):
     return stored
 
 
-def _pad_region(starts, steps, sizes):
-    return tuple(slice(start, start + step * size if start + step * size >= 0 else None, step)
-                 for start, step, size in zip(starts, steps, sizes))
-
-
-def merge_pad_sums(eqns, needed_after):
-    """``add(pad(x), pad(y))`` (and sums of more pads) over disjoint regions -> one ``pad_sum``
-    writing each operand into one buffer: a gradient assembled from the gradients of slices of
-    one input (w[:k], w[k:]) is then one array, not a zero array per slice plus additions."""
-    uses = {}
-    for eqn in eqns:
-        for a in eqn.inputs:
-            if isinstance(a, Var):
-                uses[a.id] = uses.get(a.id, 0) + 1
-    producer = {eqn.outputs[0].id: eqn for eqn in eqns if len(eqn.outputs) == 1}
-
-    def pads(atom, shape, dtype):
-        """The pad equations summed into ``atom`` and the equations that would go, or None."""
-        if not isinstance(atom, Var) or atom.shape != shape or atom.dtype != dtype or \
-                uses.get(atom.id) != 1 or atom.id in needed_after or atom.id not in producer:
-            return None
-        eqn = producer[atom.id]
-        if eqn.primitive is sh.pad_p:
-            return [eqn], [eqn]
-        if eqn.primitive is ew.add_p:
-            left, right = (pads(a, shape, dtype) for a in eqn.inputs)
-            if left and right:
-                return left[0] + right[0], left[1] + right[1] + [eqn]
-        return None
-
-    replaced, removed = {}, set()
-    for eqn in eqns:
-        out = eqn.outputs[0] if len(eqn.outputs) == 1 else None
-        if eqn.primitive is not ew.add_p or not out.shape:
-            continue
-        found = [pads(a, out.shape, out.dtype) for a in eqn.inputs]
-        if not all(found) or int(np.prod(out.shape)) > 1 << 22:
-            continue
-        pad_eqns = found[0][0] + found[1][0]
-        cover = np.zeros(out.shape, np.int8)
-        for p in pad_eqns:
-            cover[_pad_region(p.params["starts"], p.params["steps"], p.inputs[0].shape)] += 1
-        if cover.max() > 1:
-            continue   # overlapping regions: keep NumPy's order of additions
-        replaced[id(eqn)] = Eqn(pad_sum_p, tuple(p.inputs[0] for p in pad_eqns),
-                                {"pads": tuple((p.params["starts"], p.params["steps"])
-                                               for p in pad_eqns), "shape": out.shape},
-                                (out,), eqn.where)
-        for e in found[0][1] + found[1][1]:
-            removed.add(id(e))
-            replaced.pop(id(e), None)   # an inner sum of pads, now part of this one
-    if not replaced:
-        return eqns
-    return [replaced.get(id(e), e) for e in eqns if id(e) not in removed or id(e) in replaced]
-
-
 def lower_segment(eqns, names, needed_after):
     """Body lines of one segment function (without the return)."""
-    eqns = sink_shape_ops(merge_pad_sums(eqns, needed_after))
-    views = view_vars(eqns, needed_after)
-    items = group_equations(eqns, views)
-    while True:
-        stored = _stored_vars(items, needed_after)
-        lines = []
-        try:
-            for i, item in enumerate(items):
-                if isinstance(item, LoopGroup):
-                    lines += _lower_group(item, names, stored, i)
-                else:
-                    lines += _lower_array_eqn(item, names)
-            return lines
-        except FusionFailure as failure:
-            group_index, k = failure.index
-            group = items[group_index]
-            # reshapes/broadcasts just before the failing equation go with it
-            while k > 1 and group.eqns[k - 1].primitive in SHAPE_OPS:
-                k -= 1
-            if k == 0:  # the first equation does not fit the nest the later ones want
-                if len(group.eqns) == 1:
-                    raise AssertionError(f"cannot schedule {group.eqns[0].primitive}") from None
-                k = 1
-            items[group_index:group_index + 1] = (group_equations(group.eqns[:k], views) +
-                                                  group_equations(group.eqns[k:], views))
+    items, views = schedule(eqns, needed_after)
+    lines = []
+    i = 0
+    while i < len(items):
+        item = items[i]
+        if not isinstance(item, LoopGroup):
+            lines += _lower_array_eqn(item, names)
+            i += 1
+            continue
+        nest = write_nest(item, names, _stored_vars(items, needed_after))
+        if isinstance(nest, Nest):
+            lines += nest.lines()
+            i += 1
+        else:   # split the group where it stops fitting one nest; the earlier items stand
+            items[i:i + 1] = _split_group(item, nest, views)
+    return lines
 
 
-def _lower_group(group, names, stored, index):
-    writer = NestWriter(group, names, stored)
-    try:
-        prelude, top = writer.write()
-    except FusionFailure as failure:
-        raise FusionFailure((index, failure.index)) from None
-    loops = ", ".join(f"{naming.loop_index(k)} < {group.size[lab]}"
-                      for k, lab in enumerate(writer.order))
-    header = f"# ---- fused loop nest ({loops})" if loops else "# ---- scalar statements"
-    unroll_small_loops(top)
-    return [header] + prelude + render(top, 0)
+def _split_group(group, k, views):
+    """The group as the groups of its equations before and from ``k`` (the first that does not
+    fit its nest); the parts' shared values become stored arrays."""
+    while k > 1 and group.eqns[k - 1].primitive in SHAPE_OPS:
+        k -= 1   # reshapes/broadcasts just before the misfit go with it
+    if k == 0:   # the first equation does not fit the nest the later ones want
+        if len(group.eqns) == 1:
+            raise AssertionError(f"cannot schedule {group.eqns[0].primitive}")
+        k = 1
+    return group_equations(group.eqns[:k], views) + group_equations(group.eqns[k:], views)
 
 
 def _lower_array_eqn(eqn, names):
@@ -522,6 +204,7 @@ def generate(program, header=""):
         "import numba",
         "import numpy as np",
         "",
+        "from optad.backends.numba import elementary as sc",
         "from optad.backends.numba import runtime as rt",
         "from optad.backends.numba.cache import recover_from_corrupt_cache",
         "",

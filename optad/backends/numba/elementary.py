@@ -10,6 +10,9 @@ in two parts (Cody-Waite), exp(r) - 1 by its degree-13 Taylor polynomial (trunca
 1e-17), and 2**k built from its bits.  tanh(x) = -t / (t + 2) with t = expm1(-2|x|), which
 keeps full relative accuracy near 0 (the naive (1 - e)/(1 + e) form loses digits there).
 Accuracy: a few ulp over the whole range (tested against NumPy in tests/test_numba_backend.py).
+
+Generated kernels reach this module as ``sc``: it also compiles the shared NaN-aware scalar
+functions of ``backends/scalar_semantics.py`` (``sc.maximum``, ``sc.minimum``, ``sc.sign``).
 """
 from __future__ import annotations
 
@@ -19,6 +22,8 @@ import numpy as np
 from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic
+
+from .. import scalar_semantics
 
 _JIT = dict(cache=True, error_model="numpy", inline="always")
 
@@ -112,7 +117,7 @@ def fast_expm1(x):
     s2 = pow2(k - k1)
     y = (s1 * _expm1_reduced(r)) * s2 + ((s1 * s2) - 1.0)
     y = y if x <= 700.0 else fast_exp(x)
-    return x if x != x else y
+    return x if (x != x or x == 0.0) else y   # NaN, and the sign of a zero, pass through
 
 
 @njit(**_JIT)
@@ -121,3 +126,9 @@ def fast_tanh(x):
     t = _expm1_nonpositive(-2.0 * abs(x))
     y = math.copysign(-t / (t + 2.0), x)
     return x if x != x else y
+
+
+# NumPy's NaN and signed-zero rules for max/min/sign, one definition for every backend
+maximum = njit(**_JIT)(scalar_semantics.maximum)
+minimum = njit(**_JIT)(scalar_semantics.minimum)
+sign = njit(**_JIT)(scalar_semantics.sign)

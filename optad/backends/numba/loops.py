@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ...ir.program import Lit
 from ...primitives.loops import scan_p, while_p
-from .lowering import _shape_text, dtype_name, literal, strided_copy
+from .lowering import dtype_name, literal, shape_text, strided_copy
 
 INDENT = "    "
 
@@ -80,7 +80,7 @@ def _lower_scan(eqn, names, lower_segment, comment, atom):
     lines = [f"# ---- {comment(eqn)[2:]} ({length} steps{', reversed' if p['reverse'] else ''})"]
     lines += [f"{names(v)} = {atom(a)}" for v, a in zip(b_consts, consts)]
     lines += [f"{names(v)} = {atom(a)}" for v, a in zip(b_carry, init)]
-    lines += [f"{names(y)} = np.empty({_shape_text(y.shape)}, {dtype_name(y.dtype)})" for y in ys]
+    lines += [f"{names(y)} = np.empty({shape_text(y.shape)}, {dtype_name(y.dtype)})" for y in ys]
     inner = [f"{position} = {length - 1} - {step}" if p["reverse"] else f"{position} = {step}",
              f"{names(index)} = np.int64({p['start']} + {position})"]
     inner += [f"{names(v)} = {atom(a)}[{position}]" for v, a in zip(b_xs, xs)]

@@ -1,7 +1,8 @@
 """The lowering table of the Numba backend: primitive -> source template.
 
 ``SCALAR`` templates render one element of an elementwise primitive inside a loop nest
-(``{0}``, ``{1}`` ... are the operands' scalar expressions).  ``REDUCTIONS`` give the
+(``{0}``, ``{1}`` ... are the operands' scalar expressions): the shared table of
+``backends/scalar_templates.py`` with Numba's own entries over it.  ``REDUCTIONS`` give the
 accumulator's initial value and update.  ``ARRAY`` templates render a whole-array statement
 for the primitives that are group boundaries (linear algebra, gathers, strided copies); they
 get the operand names, the output name(s) and the equation (for its params and shapes).
@@ -17,18 +18,8 @@ from ...primitives import elementwise as ew
 from ...primitives import linalg as la
 from ...primitives import reductions as red
 from ...primitives import shape as sh
-from ...primitives.registry import Primitive
-
-# Backend-private primitive (never traced, never differentiated): the sum of pads of disjoint
-# regions into one array, ``out = pad(x0) + pad(x1) + ...``, written in place into one buffer
-# instead of one zero array per pad plus additions.  params: ``pads``, one (starts, steps) per
-# input, ``shape``.  Made by codegen.merge_pad_sums.
-pad_sum_p = Primitive("pad_sum", "numba backend")
-
-
-def dtype_name(dtype) -> str:
-    return "np." + np.dtype(dtype).name if np.dtype(dtype) != np.bool_ else "np.bool_"
-
+from ..scalar_templates import BASE, dtype_name, text
+from ..schedule_rewrites import pad_sum_p
 
 def literal(lit) -> str:
     dtype = lit.aval.dtype
@@ -42,75 +33,12 @@ def literal(lit) -> str:
     return text if dtype == np.float64 else f"{dtype_name(dtype)}({text})"
 
 
-def _pow(eqn, x, y):
-    """x ** y, with small integer exponents written as products (what NumPy does too)."""
-    exponent = eqn.inputs[1]
-    from ...ir.program import Lit
-    if isinstance(exponent, Lit) and exponent.aval.dtype.kind == "f":
-        e = float(exponent.value)
-        if e == 1.0:
-            return x
-        if e == 2.0:
-            return f"({x} * {x})"
-        if e == 0.5:
-            return f"np.sqrt({x})"
-        if e == -1.0:
-            return f"(1.0 / {x})"
-    return f"({x} ** {y})"
-
-
-def _convert(eqn, x):
-    dtype = eqn.params["dtype"]
-    if dtype == np.bool_:
-        return f"({x} != 0)"
-    return f"{dtype_name(dtype)}({x})"
-
-
-def _template(text):
-    return lambda eqn, *args: text.format(*args)
-
-
+# the shared scalar templates, with Numba's vectorisable (branch-free) exp, expm1 and tanh
 SCALAR = {
-    ew.neg_p: _template("(-{0})"),
-    ew.exp_p: _template("rt.fast_exp({0})"),
-    ew.log_p: _template("np.log({0})"),
-    ew.log1p_p: _template("np.log1p({0})"),
-    ew.expm1_p: _template("rt.fast_expm1({0})"),
-    ew.sin_p: _template("np.sin({0})"),
-    ew.cos_p: _template("np.cos({0})"),
-    ew.tanh_p: _template("rt.fast_tanh({0})"),
-    ew.sqrt_p: _template("np.sqrt({0})"),
-    ew.abs_p: _template("abs({0})"),
-    ew.sign_p: _template("rt.sign({0})"),
-    ew.floor_p: _template("np.floor({0})"),
-    ew.not_p: _template("(not {0})"),
-    ew.add_p: _template("({0} + {1})"),
-    ew.sub_p: _template("({0} - {1})"),
-    ew.mul_p: _template("({0} * {1})"),
-    ew.div_p: _template("({0} / {1})"),
-    ew.pow_p: _pow,
-    ew.max_p: _template("rt.maximum({0}, {1})"),
-    ew.min_p: _template("rt.minimum({0}, {1})"),
-    ew.lt_p: _template("({0} < {1})"),
-    ew.le_p: _template("({0} <= {1})"),
-    ew.gt_p: _template("({0} > {1})"),
-    ew.ge_p: _template("({0} >= {1})"),
-    ew.eq_p: _template("({0} == {1})"),
-    ew.ne_p: _template("({0} != {1})"),
-    ew.and_p: _template("({0} & {1})"),
-    ew.or_p: _template("({0} | {1})"),
-    ew.select_p: _template("({1} if {0} else {2})"),
-    ew.convert_p: _convert,
-    ew.asin_p: _template("np.arcsin({0})"),
-    ew.acos_p: _template("np.arccos({0})"),
-    ew.atan_p: _template("np.arctan({0})"),
-    ew.asinh_p: _template("np.arcsinh({0})"),
-    ew.acosh_p: _template("np.arccosh({0})"),
-    ew.atanh_p: _template("np.arctanh({0})"),
-    ew.atan2_p: _template("np.arctan2({0}, {1})"),
-    # Numba's // and % on scalars follow Python's rules, which are NumPy's
-    ew.floordiv_p: _template("({0} // {1})"),
-    ew.rem_p: _template("({0} % {1})"),
+    **BASE,
+    ew.exp_p: text("rt.fast_exp({0})"),
+    ew.expm1_p: text("rt.fast_expm1({0})"),
+    ew.tanh_p: text("rt.fast_tanh({0})"),
 }
 
 
@@ -130,8 +58,8 @@ REDUCTIONS = {
     # a float32 sum into a scalar accumulates in float64 (its init is 0.0, see _sum_init)
     red.sum_p: (lambda dtype: _sum_init(dtype),
                 lambda acc, v: f"{acc} = rt.sum_add({acc}, {v})"),
-    red.max_p: (_lowest, lambda acc, v: f"{acc} = rt.maximum({acc}, {v})"),
-    red.min_p: (_highest, lambda acc, v: f"{acc} = rt.minimum({acc}, {v})"),
+    red.max_p: (_lowest, lambda acc, v: f"{acc} = sc.maximum({acc}, {v})"),
+    red.min_p: (_highest, lambda acc, v: f"{acc} = sc.minimum({acc}, {v})"),
 }
 
 
@@ -146,7 +74,7 @@ def literal_zero(dtype):
 
 # --------------------------------------------------------------------------- whole-array ops
 
-def _shape_text(shape):
+def shape_text(shape):
     shape = [int(n) for n in shape]
     return f"({shape[0]},)" if len(shape) == 1 else "(" + ", ".join(map(str, shape)) + ")"
 
@@ -157,7 +85,7 @@ def _matmul(eqn, ins, outs):
         return f"{outs[0]} = rt.matmul({ins[0]}, {ins[1]})"
     batch = int(np.prod(a.shape[:-2], dtype=np.int64))
     return (f"{outs[0]} = rt.matmul_batched({ins[0]}, {ins[1]}, {batch})"
-            f".reshape({_shape_text(eqn.outputs[0].shape)})")
+            f".reshape({shape_text(eqn.outputs[0].shape)})")
 
 
 def _np_slices(starts, steps, sizes):
@@ -194,7 +122,7 @@ def strided_copy(dst, src, starts, steps, shape, op="="):
 def _pad(eqn, ins, outs):
     p = eqn.params
     out = eqn.outputs[0]
-    return "\n".join([f"{outs[0]} = np.zeros({_shape_text(out.shape)}, {dtype_name(out.dtype)})"]
+    return "\n".join([f"{outs[0]} = np.zeros({shape_text(out.shape)}, {dtype_name(out.dtype)})"]
                      + strided_copy(outs[0], ins[0], p["starts"], p["steps"],
                                     eqn.inputs[0].shape))
 
@@ -202,7 +130,7 @@ def _pad(eqn, ins, outs):
 def _pad_sum(eqn, ins, outs):
     out = eqn.outputs[0]
     # 0.0 + x, as the NumPy backend computes it (so even the sign of a zero agrees)
-    lines = [f"{outs[0]} = np.zeros({_shape_text(out.shape)}, {dtype_name(out.dtype)})"]
+    lines = [f"{outs[0]} = np.zeros({shape_text(out.shape)}, {dtype_name(out.dtype)})"]
     for (starts, steps), atom, name in zip(eqn.params["pads"], eqn.inputs, ins):
         lines += strided_copy(outs[0], name, starts, steps, atom.shape, "+=")
     return "\n".join(lines)
@@ -219,7 +147,7 @@ def _gather(eqn, ins, outs):
     axis = eqn.params["axis"]
     pre, post = _split(x.shape, axis)
     return (f"{outs[0]} = rt.gather({ins[0]}, {ins[1]}, {pre}, {x.shape[axis]}, {post})"
-            f".reshape({_shape_text(eqn.outputs[0].shape)})")
+            f".reshape({shape_text(eqn.outputs[0].shape)})")
 
 
 def _scatter_add(eqn, ins, outs):
@@ -227,7 +155,7 @@ def _scatter_add(eqn, ins, outs):
     axis, size = eqn.params["axis"], eqn.params["size"]
     pre, post = _split(x.shape, axis, len(idx.shape))
     return (f"{outs[0]} = rt.scatter_add({ins[0]}, {ins[1]}, {pre}, {size}, {post})"
-            f".reshape({_shape_text(eqn.outputs[0].shape)})")
+            f".reshape({shape_text(eqn.outputs[0].shape)})")
 
 
 def _cumsum(eqn, ins, outs):
@@ -235,12 +163,12 @@ def _cumsum(eqn, ins, outs):
     axis = eqn.params["axis"]
     pre, post = _split(x.shape, axis)
     return (f"{outs[0]} = rt.cumsum({ins[0]}, {pre}, {x.shape[axis]}, {post}, "
-            f"{eqn.params['reverse']}).reshape({_shape_text(x.shape)})")
+            f"{eqn.params['reverse']}).reshape({shape_text(x.shape)})")
 
 
 def _concatenate(eqn, ins, outs):
     axis, out = eqn.params["axis"], eqn.outputs[0]
-    lines = [f"{outs[0]} = np.empty({_shape_text(out.shape)}, {dtype_name(out.dtype)})"]
+    lines = [f"{outs[0]} = np.empty({shape_text(out.shape)}, {dtype_name(out.dtype)})"]
     offset = 0
     for atom, name in zip(eqn.inputs, ins):
         starts = [0] * len(out.shape)
@@ -252,22 +180,22 @@ def _concatenate(eqn, ins, outs):
 
 def _reshape(eqn, ins, outs):
     if not eqn.inputs[0].shape:
-        return (f"{outs[0]} = np.full({_shape_text(eqn.outputs[0].shape)}, {ins[0]}, "
+        return (f"{outs[0]} = np.full({shape_text(eqn.outputs[0].shape)}, {ins[0]}, "
                 f"{dtype_name(eqn.outputs[0].dtype)})")
     return (f"{outs[0]} = np.ascontiguousarray({ins[0]})"
-            f".reshape({_shape_text(eqn.params['shape'])})")
+            f".reshape({shape_text(eqn.params['shape'])})")
 
 
 def _transpose(eqn, ins, outs):
     perm = eqn.params["perm"]
     if len(perm) == 2:
         return f"{outs[0]} = {ins[0]}.T"
-    return f"{outs[0]} = np.transpose({ins[0]}, {_shape_text(perm)})"
+    return f"{outs[0]} = np.transpose({ins[0]}, {shape_text(perm)})"
 
 
 def _fill(eqn, ins, outs):
     out = eqn.outputs[0]
-    return f"{outs[0]} = np.full({_shape_text(out.shape)}, {ins[0]}, {dtype_name(out.dtype)})"
+    return f"{outs[0]} = np.full({shape_text(out.shape)}, {ins[0]}, {dtype_name(out.dtype)})"
 
 
 def _batch(eqn):
@@ -278,7 +206,7 @@ def _solve(eqn, ins, outs):
     if len(eqn.inputs[0].shape) == 2:
         return f"{outs[0]} = np.linalg.solve({ins[0]}, {ins[1]})"
     return (f"{outs[0]} = rt.solve_batched({ins[0]}, {ins[1]}, {_batch(eqn)})"
-            f".reshape({_shape_text(eqn.outputs[0].shape)})")
+            f".reshape({shape_text(eqn.outputs[0].shape)})")
 
 
 def _stacked(helper, *extra):
@@ -287,11 +215,11 @@ def _stacked(helper, *extra):
         args = ", ".join([ins[0], str(_batch(eqn))] + [repr(eqn.params[k]) for k in extra])
         if len(outs) == 1:
             return (f"{outs[0]} = rt.{helper}({args})"
-                    f".reshape({_shape_text(eqn.outputs[0].shape)})")
+                    f".reshape({shape_text(eqn.outputs[0].shape)})")
         temps = [f"{name}_stack" for name in outs]
         lines = [f"{', '.join(temps)} = rt.{helper}({args})"]
         for name, temp, var in zip(outs, temps, eqn.outputs):
-            lines.append(f"{name} = {temp}.reshape({_shape_text(var.shape)})" if var.shape
+            lines.append(f"{name} = {temp}.reshape({shape_text(var.shape)})" if var.shape
                          else f"{name} = {temp}[0]")
         return "\n".join(lines)
     return lower
@@ -300,18 +228,18 @@ def _stacked(helper, *extra):
 def _svdvals(eqn, ins, outs):
     temps = f"{outs[0]}_u, {outs[0]}_s, {outs[0]}_vt"
     return (f"{temps} = rt.svd_batched({ins[0]}, {_batch(eqn)})\n"
-            f"{outs[0]} = {outs[0]}_s.reshape({_shape_text(eqn.outputs[0].shape)})")
+            f"{outs[0]} = {outs[0]}_s.reshape({shape_text(eqn.outputs[0].shape)})")
 
 
 def _argsort(eqn, ins, outs):
     shape = eqn.inputs[0].shape
     rows = int(np.prod(shape[:-1], dtype=np.int64))
     return (f"{outs[0]} = rt.argsort_rows({ins[0]}, {rows}, {shape[-1]})"
-            f".reshape({_shape_text(shape)})")
+            f".reshape({shape_text(shape)})")
 
 
 ARRAY = {
-    sh.broadcast_p: _fill,  # only a literal filling an array read whole (see fusion.view_vars)
+    sh.broadcast_p: _fill,  # only a literal filling an array read whole (see schedule.view_vars)
     la.matmul_p: _matmul,
     la.solve_p: _solve,
     la.svd_p: _stacked("svd_batched"),

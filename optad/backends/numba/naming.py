@@ -2,8 +2,8 @@
 
 Arrays and scalars keep the IR printer's names (a, b, ..., ba, ...), so a kernel reads like the
 printed Program.  A name that would clash with Python or with the kernel's own globals gets a
-trailing underscore.  Loop indices are ``i0, i1, ...`` (one per loop level; IR names have no
-digits, so they cannot clash).
+trailing underscore.  Loop indices are ``i0, i1, ...`` (one per loop level, rendered by
+``backends/schedule_nest.Index``; IR names have no digits, so they cannot clash).
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import keyword
 from ...ir.program import Namer
 
 # globals every generated module uses
-RESERVED = {"np", "math", "numba", "rt", "make_kernel", "kernel", "constants", "fallbacks",
+RESERVED = {"np", "math", "numba", "rt", "sc", "make_kernel", "kernel", "constants", "fallbacks",
             "error", "recover_from_corrupt_cache"} | set(dir(builtins))
 
 
@@ -30,10 +30,6 @@ class KernelNames:
     def scalar(self, var) -> str:
         """The register holding one element of a stored (materialised) array."""
         return self(var) + "_"
-
-
-def loop_index(level: int) -> str:
-    return f"i{level}"
 
 
 def segment_name(k: int) -> str:

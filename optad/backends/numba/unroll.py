@@ -2,107 +2,98 @@
 
 A loop nest recomputes a register read after its loop has closed (codegen.py).  When that loop
 is tiny - the d = 2 or 3 coordinates of MDS - it is cheaper to write it out: each copy gets the
-loop index as a literal and its own register names (``g_0``, ``g_1``, ...), so the value
+loop index as a number and its own register names (``g_0``, ``g_1``, ...), so the value
 computed in the first of two such loops is still in a register in the second, and the
 recomputation there becomes an exact duplicate statement, which ``drop_duplicates`` removes.
 (IR names have no digits, so the ``_k`` suffixes cannot clash.)
 
-Works on the nest's block tree (``codegen.Block`` / ``codegen.Loop``) before rendering.
+Both passes are pure functions on the nest values of ``schedule_nest.py``.
 """
 from __future__ import annotations
 
-import re
+from ..schedule_nest import (Assign, Comment, Load, Loop, Reg, Store, Update, arrays_read,
+                             registers_read, substitute)
 
 MAX_UNROLL = 4
 
-_HEADER = re.compile(r"^for (i\d+) in range\((\d+)\):$")
-_ASSIGN = re.compile(r"^([A-Za-z_]\w*) = (.+)$")
 
-
-def _is_loop(item):
-    return hasattr(item, "header")
-
-
-def _word(name):
-    return re.compile(rf"\b{re.escape(name)}\b")
-
-
-def unroll_small_loops(block, depth=0):
-    """Write out, in place, every inner loop (inside another loop) of at most MAX_UNROLL
-    iterations with no loop inside it."""
+def unroll_small_loops(body, depth=0) -> tuple:
+    """``body`` with every inner loop (inside another loop) of at most MAX_UNROLL iterations
+    and no loop inside it written out, and duplicate statements dropped, at every level."""
     items = []
-    for item in block.items:
-        if not _is_loop(item):
+    for item in body:
+        if not isinstance(item, Loop):
             items.append(item)
             continue
-        unroll_small_loops(item.body, depth + 1)
-        match = _HEADER.match(item.header)
-        if depth > 0 and match and int(match.group(2)) <= MAX_UNROLL and \
-                not any(map(_is_loop, item.body.items)):
-            items += _written_out(item.body.items, match.group(1), int(match.group(2)))
+        item = Loop(item.level, item.extent, unroll_small_loops(item.body, depth + 1))
+        if depth > 0 and item.extent <= MAX_UNROLL and \
+                not any(isinstance(i, Loop) for i in item.body):
+            items += _written_out(item)
         else:
             items.append(item)
-    block.items = items
-    drop_duplicates(block)
+    return drop_duplicates(items)
 
 
-def _local_names(lines):
-    """Names first assigned in ``lines`` without reading an outer value (accumulators of an
+def _reads(item) -> set:
+    if isinstance(item, Assign):
+        return registers_read(item.value)
+    if isinstance(item, Store):
+        return registers_read(item.target) | registers_read(item.value)
+    if isinstance(item, Update):
+        return registers_read(item.statement)
+    return set()
+
+
+def _local_names(body) -> list:
+    """Registers first assigned in ``body`` without reading an outer value (accumulators of an
     enclosing loop are read before they are written, and keep their names)."""
     local, seen = [], set()
-    for line in lines:
-        if line.lstrip().startswith("#"):
-            continue
-        match = _ASSIGN.match(line)
-        if match:
-            name, expr = match.groups()
-            if name not in seen and not _word(name).search(expr):
-                local.append(name)
-            seen.add(name)
-        seen.update(re.findall(r"[A-Za-z_]\w*", line.split(" = ", 1)[-1]))
+    for item in body:
+        reads = _reads(item)
+        if isinstance(item, Assign):
+            if item.target not in seen and item.target not in reads:
+                local.append(item.target)
+            seen.add(item.target)
+        seen |= reads
     return local
 
 
-def _written_out(lines, index, extent):
-    lines = [line for item in lines for line in item.split("\n")]
-    local = _local_names(lines)
+def _written_out(loop) -> list:
+    local = _local_names(loop.body)
     out = []
-    for k in range(extent):
-        for line in lines:
-            if not line.lstrip().startswith("#"):
-                line = _word(index).sub(str(k), line)
-                for name in local:
-                    line = _word(name).sub(f"{name}_{k}", line)
-            out.append(line)
+    for k in range(loop.extent):
+        names = {name: f"{name}_{k}" for name in local}
+        out += [substitute(item, loop.level, k, names) for item in loop.body]
     return out
 
 
-def drop_duplicates(block):
-    """Remove a statement ``x = expr`` identical to an earlier one of the same block when
-    neither ``x`` nor anything ``expr`` reads has been assigned in between (a loop in between
-    forgets everything), with its ``(recomputed)`` comment."""
+def drop_duplicates(body) -> tuple:
+    """Remove an assignment ``x = expr`` equal to an earlier one of the same block when neither
+    ``x`` nor anything ``expr`` reads has been assigned in between (a loop in between forgets
+    everything), with its ``(recomputed)`` comment."""
     available = set()
     items = []
-    for item in block.items:
-        if _is_loop(item):
+
+    def forget_register(name):
+        return {a for a in available if a.target != name and name not in registers_read(a.value)}
+
+    for item in body:
+        if isinstance(item, Loop):
             available.clear()
             items.append(item)
             continue
-        match = _ASSIGN.match(item)
-        if match and item in available:
-            if items and isinstance(items[-1], str) and "(recomputed)" in items[-1]:
-                items.pop()
-            continue
-        if match:
-            name = match.group(1)
-            word = _word(name)
-            available = {line for line in available if not word.search(line)}
-            if not word.search(match.group(2)):
+        if isinstance(item, Assign):
+            if item in available:
+                if items and isinstance(items[-1], Comment) and items[-1].recomputed:
+                    items.pop()
+                continue
+            available = forget_register(item.target)
+            if item.target not in registers_read(item.value):
                 available.add(item)
-        elif not item.lstrip().startswith("#"):
-            target = item.split("=", 1)[0]      # a store into an array: forget its reads
-            array = target.split("[", 1)[0].strip()
-            if array:
-                available = {line for line in available if f"{array}[" not in line}
+        elif isinstance(item, Update) and isinstance(item.target, Reg):
+            available = forget_register(item.target.name)
+        elif isinstance(item, (Store, Update)) and isinstance(item.target, Load):
+            array = item.target.array   # a store into an array: forget its reads
+            available = {a for a in available if array not in arrays_read(a.value)}
         items.append(item)
-    block.items = items
+    return tuple(items)

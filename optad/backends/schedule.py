@@ -1,4 +1,7 @@
-"""Fusion: which equations share one loop nest.
+"""The schedule shared by the compiled backends: which equations of a segment share one loop
+nest (a *fusion group*).  An IR-level pass: it reads equations and returns them grouped, after
+the rewrites of ``schedule_rewrites.py`` (pad sums, small matrix products); backends then write
+each group as they can (the Numba backend as one loop nest, the CUDA backend as launches).
 
 Every axis of every array in a loop group carries a *label* (a loop variable).  Elementwise
 operations give their output the labels of their operands, a broadcast gives the axes it
@@ -9,26 +12,20 @@ consecutive equations whose labels stay consistent (no array indexed twice by on
 variable); the loop nest iterates over the group's labels, outermost first in the order of the
 axes of its largest array (C order, so the innermost loop walks contiguous memory).
 
-Matrix products, solves, gathers and friends are group boundaries (``ARRAY`` in lowering.py).
-A reshape or transpose of a stored array is a view, so it is also a boundary, costing nothing.
+Matrix products, solves, gathers and friends are group boundaries.  A reshape or transpose of a
+stored array is a view, so it is also a boundary, costing nothing.
 """
 from __future__ import annotations
 
-from ...ir.program import Lit, Var
-from ...primitives import linalg as la
-from ...primitives import shape as sh
-from .lowering import ARRAY, REDUCTIONS, SCALAR
-from .loops import is_loop, loop_is_lowerable
+from ..ir.program import Lit, Var
+from ..primitives import reductions as red
+from ..primitives import shape as sh
+from .scalar_templates import BASE
+from .schedule_rewrites import expand_small_matmuls, merge_pad_sums
 
-
-def is_outer_product(eqn) -> bool:
-    """A matrix product (m, 1) @ (1, n) of floats: elementwise a[i, 0] * b[0, j], so it joins a
-    loop nest (exactly what BLAS computes, without the call)."""
-    if eqn.primitive is not la.matmul_p:
-        return False
-    a, b = eqn.inputs
-    return (len(a.shape) == 2 and len(b.shape) == 2 and a.shape[1] == 1 and b.shape[0] == 1
-            and a.dtype == b.dtype and a.dtype.kind == "f")
+ELEMENTWISE = frozenset(BASE)   # the primitives every backend's scalar table renders
+REDUCTIONS = frozenset((red.sum_p, red.max_p, red.min_p))
+SHAPE_OPS = (sh.reshape_p, sh.transpose_p, sh.broadcast_p)
 
 UNIT = -1  # the label of an axis of length 1 (index 0, no loop)
 
@@ -92,7 +89,7 @@ class LoopGroup:
         ins = eqn.inputs
         out = eqn.outputs[0] if len(eqn.outputs) == 1 else None
         internal = self.defines
-        if p in SCALAR:
+        if p in ELEMENTWISE:
             ref = next((a for a in ins if internal(a) and a.shape), None)
             out_labels = self.labels[ref.id] if ref is not None else self._fresh(out.shape)
             for a in ins:
@@ -102,24 +99,6 @@ class LoopGroup:
             access = [None if isinstance(a, Lit) or internal(a) else
                       (out_labels if a.shape else ()) for a in ins]
             domain = out_labels
-        elif is_outer_product(eqn):
-            a, b = ins
-            fresh = self._fresh(out.shape)
-            out_labels = (self.labels[a.id][0] if internal(a) else fresh[0],
-                          self.labels[b.id][1] if internal(b) else fresh[1])
-            access = [None if internal(a) else (out_labels[0], UNIT),
-                      None if internal(b) else (UNIT, out_labels[1])]
-            domain = out_labels
-        elif is_row_times_matrix(eqn) and internal(ins[1]):
-            a, b = ins
-            b_labels = self.labels[b.id]
-            if internal(a):
-                if self.labels[a.id][1] == UNIT or b_labels[0] == UNIT:
-                    return False
-                self._union(self.labels[a.id][1], b_labels[0])
-            access = [None if internal(a) else (UNIT, b_labels[0]), None]
-            out_labels = (UNIT, b_labels[1])
-            domain = b_labels
         elif p is sh.broadcast_p and not (isinstance(ins[0], Lit) and out.id in self.views):
             x, shape = ins[0], eqn.params["shape"]
             lead = len(shape) - len(x.shape)
@@ -198,27 +177,16 @@ class LoopGroup:
         return order
 
 
-def is_row_times_matrix(eqn) -> bool:
-    """A product (1, k) @ (k, n) of floats: a reduction over k of a[0, k] * b[k, j].  It joins
-    the loop nest that computes b (accumulating into the output row, vectorised along j), which
-    saves a BLAS call and a second pass over b."""
-    if eqn.primitive is not la.matmul_p:
-        return False
-    a, b = eqn.inputs
-    return (len(a.shape) == 2 and len(b.shape) == 2 and a.shape[0] == 1 and a.shape[1] > 1
-            and a.dtype == b.dtype and a.dtype.kind == "f")
-
-
 def is_fusible(eqn) -> bool:
-    return eqn.primitive in SCALAR or eqn.primitive in REDUCTIONS or \
-        eqn.primitive is sh.broadcast_p or eqn.primitive in (sh.reshape_p, sh.transpose_p) or \
-        is_outer_product(eqn) or is_row_times_matrix(eqn)
+    """Whether ``eqn`` can join a loop nest (elementwise, reductions, broadcasts, and reshapes
+    and transposes, which move labels around)."""
+    p = eqn.primitive
+    return p in ELEMENTWISE or p in REDUCTIONS or p in SHAPE_OPS
 
 
-def is_lowerable(eqn) -> bool:
-    if is_loop(eqn):
-        return loop_is_lowerable(eqn, is_lowerable)
-    return is_fusible(eqn) or eqn.primitive in ARRAY
+def computes_elements(eqn) -> bool:
+    """A fusible equation computing new elements (not a reshape or transpose: a view)."""
+    return is_fusible(eqn) and eqn.primitive not in (sh.reshape_p, sh.transpose_p)
 
 
 def connected_parts(group: LoopGroup) -> list:
@@ -271,9 +239,6 @@ def connected_parts(group: LoopGroup) -> list:
     return [[group.eqns[i] for i in parts[r]] for r in ordered]
 
 
-SHAPE_OPS = (sh.reshape_p, sh.transpose_p, sh.broadcast_p)
-
-
 def sink_shape_ops(eqns) -> list:
     """Move each reshape, transpose and broadcast just before its first use (they cost nothing
     and this keeps the equations of one loop nest together)."""
@@ -301,16 +266,9 @@ def view_vars(eqns, needed_after) -> set:
     """Reshapes/transposes whose result a whole-array operation reads (or the caller): kept as
     array views rather than copied by a loop nest."""
     read_whole = set(needed_after)
-    computed = set()   # values a loop nest computes (not mere reshapes/transposes)
     for eqn in eqns:
-        fused_product = is_row_times_matrix(eqn) and isinstance(eqn.inputs[1], Var) and \
-            eqn.inputs[1].id in computed   # joins the nest computing its matrix operand
-        if not is_fusible(eqn) or (is_row_times_matrix(eqn) and not fused_product):
+        if not is_fusible(eqn):
             read_whole.update(a.id for a in eqn.inputs if isinstance(a, Var))
-        elif fused_product and isinstance(eqn.inputs[0], Var):
-            read_whole.add(eqn.inputs[0].id)   # the row: read in place, not copied by the nest
-        if is_fusible(eqn) and eqn.primitive not in (sh.reshape_p, sh.transpose_p):
-            computed.update(v.id for v in eqn.outputs)
     views = set()
     for eqn in eqns:
         out = eqn.outputs[0]
@@ -356,3 +314,14 @@ def group_equations(eqns, views=frozenset()) -> list:
                     raise AssertionError("a part of a loop group no longer fits one nest")
             split.append(part)
     return split
+
+
+def schedule(eqns, needed_after) -> tuple:
+    """A segment's equations as (items, views): ``items`` in order, each a ``LoopGroup`` (one
+    fused nest) or an ``Eqn`` (a whole-array statement); ``views`` the ids of the reshapes and
+    transposes kept as views of stored arrays.  ``needed_after``: ids of the values read after
+    the segment."""
+    eqns = expand_small_matmuls(merge_pad_sums(eqns, needed_after), computes_elements)
+    eqns = sink_shape_ops(eqns)
+    views = view_vars(eqns, needed_after)
+    return group_equations(eqns, views), views
