@@ -125,6 +125,13 @@ FIRST_ORDER_ONLY = {
 ALL_CASES = {**CASES, **FIRST_ORDER_ONLY}
 
 
+def draw(case, seed):
+    """(fun, inputs, the generator they came from) of a case (tests/backends uses it too)."""
+    rng = np.random.default_rng(seed)
+    fun, makers = case
+    return fun, [m(rng) for m in makers], rng
+
+
 @pytest.mark.parametrize("name", sorted(ALL_CASES))
 def test_jvp_and_vjp_match_finite_differences(name):
     """NumPy backend (nothing compiles): value, JVP and VJP against central differences."""
