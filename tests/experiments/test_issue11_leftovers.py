@@ -30,6 +30,7 @@ Item -> regression test(s) (path::test; checked by test_index_names_existing_tes
    tests/experiments/test_config_and_cli_misuse.py::test_binary_config_is_a_one_line_error,
    tests/experiments/test_issue11_leftovers.py::test_binary_config_given_to_run_is_a_one_line_error,
    tests/experiments/test_config_and_cli_misuse.py::test_bad_scheduler_address_is_a_one_line_error,
+   tests/experiments/test_issue11_leftovers.py::test_any_failure_to_connect_to_a_scheduler_is_one_line,
    tests/core/test_trace_dtypes_and_constants.py::test_unsupported_input_dtypes_are_refused_up_front
 17 float32 gd/zo-gd results, dtype-scaled gtol: none yet (not fixed)
 18 config problems reported at once: tests/experiments/test_config_and_cli_misuse.py::test_every_problem_is_reported_at_once_with_did_you_mean,
@@ -121,6 +122,22 @@ def test_binary_config_given_to_run_is_a_one_line_error(tmp_path, capsys):
     assert main(["run", str(path), "--out", str(tmp_path / "runs")]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("optad run: error:") and "not a text file" in err and "\n" not in err
+    assert not (tmp_path / "runs").exists()
+
+
+def test_any_failure_to_connect_to_a_scheduler_is_one_line(tmp_path, capsys, monkeypatch):
+    """Dask fails in assorted ways (on a loaded machine an AssertionError from its event loop
+    after the connect timeout); each is one line naming --scheduler, and no run folder."""
+    from optad.experiments import distributed
+
+    def broken(scheduler):
+        raise AssertionError("loop thread")
+    monkeypatch.setattr(distributed, "connect", broken)
+    assert main(["run", str(_config(tmp_path)), "--out", str(tmp_path / "runs"),
+                 "--scheduler", "tcp://host:1"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("optad run: error: --scheduler 'tcp://host:1': cannot connect")
+    assert "AssertionError" in err and "\n" not in err
     assert not (tmp_path / "runs").exists()
 
 
