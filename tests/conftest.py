@@ -1,13 +1,45 @@
 """Shared test set-up: a private kernel cache for the whole session, and the backends to run
 the derivative corpus on (every compiled backend is checked against the NumPy evaluator)."""
 import os
+import shutil
 import tempfile
 
+CACHE_PREFIX = "optad-test-cache-"
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, OverflowError):
+        return False
+    except PermissionError:   # someone else's process
+        return True
+    return True
+
+
+def remove_stale_session_caches(folder=None) -> list:
+    """Remove the session caches of test runs that died without cleaning up (killed, or a
+    crash before pytest_unconfigure): folders ``optad-test-cache-<pid>-*`` whose process is
+    gone.  Returns the removed paths."""
+    folder = folder or tempfile.gettempdir()
+    removed = []
+    for entry in os.scandir(folder):
+        if not (entry.name.startswith(CACHE_PREFIX) and entry.is_dir(follow_symlinks=False)):
+            continue
+        pid, separator, _ = entry.name[len(CACHE_PREFIX):].partition("-")
+        if separator and pid.isdigit() and not _process_alive(int(pid)):
+            shutil.rmtree(entry.path, ignore_errors=True)
+            removed.append(entry.path)
+    return removed
+
+
 # Compiled kernels of this test session go to a fresh cache directory, shared by all tests
-# (and by subprocesses they start), never to the user's ~/.cache/optad.  The folder is removed
-# when the session ends (only if this session made it).
+# (and by the subprocesses and pytest-xdist workers they start, which inherit the variable),
+# never to the user's ~/.cache/optad.  The folder is removed when the session ends (only if
+# this session made it); folders of earlier sessions that were killed are removed at the start.
 if not os.environ.get("OPTAD_CACHE_DIR"):
-    _SESSION_CACHE = tempfile.mkdtemp(prefix="optad-test-cache-")
+    remove_stale_session_caches()
+    _SESSION_CACHE = tempfile.mkdtemp(prefix=f"{CACHE_PREFIX}{os.getpid()}-")
     os.environ["OPTAD_CACHE_DIR"] = _SESSION_CACHE
 else:
     _SESSION_CACHE = None
@@ -20,8 +52,6 @@ os.environ.setdefault("OPTAD_TIERED", "0")
 # imported; a machine with a GPU can run the tests on it with NUMBA_ENABLE_CUDASIM=0).
 os.environ.setdefault("NUMBA_ENABLE_CUDASIM", "1")
 
-import shutil  # noqa: E402
-
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
@@ -32,7 +62,7 @@ def pytest_configure(config):
 
 
 def pytest_unconfigure(config):
-    if _SESSION_CACHE is not None and os.environ.get("OPTAD_CACHE_DIR") == _SESSION_CACHE:
+    if _SESSION_CACHE is not None:
         shutil.rmtree(_SESSION_CACHE, ignore_errors=True)
 
 

@@ -111,10 +111,19 @@ def _sweep_values(runs) -> list:
     return values
 
 
-def _legend_label(label, run, many_runs) -> str:
+def run_tags(runs) -> list:
+    """A distinct name per overlaid run: the config name, or the run folder's name where two
+    runs share a config name (two runs of one config), numbered if even those agree."""
+    names = [run.name for run in runs]
+    tags = [run.name if names.count(run.name) == 1 else run.path.name for run in runs]
+    return [tag if tags.count(tag) == 1 else f"{tag} #{i + 1}" for i, tag in enumerate(tags)]
+
+
+def _legend_label(label, run, tag) -> str:
     """One legend entry per (run, method) for the whole figure: HVP counts (mean per run, per
-    sweep point) and divergence are stated here, since the evaluation axis leaves HVPs out."""
-    text = label if not many_runs else f"{label} [{run.name}]"
+    sweep point) and divergence are stated here, since the evaluation axis leaves HVPs out.
+    ``tag`` names the run when several are overlaid (None for one run)."""
+    text = label if tag is None else f"{label} [{tag}]"
     jobs = [j for j in run.jobs if j["label"] == label]
     values = list(dict.fromkeys(j["sweep_value"] for j in jobs))
     hvps = [np.mean([j["nhev"] for j in jobs if j["sweep_value"] == v]) for v in values]
@@ -144,7 +153,7 @@ def _log_x(runs) -> bool:
     return any(run.config.get("xscale") == "log" for run in runs)
 
 
-def _convergence_panel(ax, runs, sweep_value, axis_kind, colours, floor, many_runs):
+def _convergence_panel(ax, runs, sweep_value, axis_kind, colours, floor, tags):
     """One panel; returns the largest starting gap drawn (the y-axis top is tied to it so a
     diverging method cannot squash the others)."""
     column, xlabel = AXES[axis_kind]
@@ -161,7 +170,7 @@ def _convergence_panel(ax, runs, sweep_value, axis_kind, colours, floor, many_ru
             grid, mean, low, high = _mean_band(curves, floor, _log_x(runs))
             start = max(start, float(np.nanmax([c[1][0] for c in curves])))
             style = LINESTYLES[run_index % len(LINESTYLES)]
-            legend = _legend_label(label, run, many_runs)
+            legend = _legend_label(label, run, tags[run_index])
             ax.plot(grid, mean, style, color=colours[label], lw=1.8, label=legend)
             if len(curves) > 1:
                 ax.fill_between(grid, low, high, color=colours[label], alpha=0.18, lw=0)
@@ -204,13 +213,13 @@ def convergence_figure(runs, kinds, path: Path) -> Path:
     sweep = runs[0].config.get("sweep")
     colours = _method_colours(runs)
     floor = _floor(runs)
-    many = len(runs) > 1
+    tags = run_tags(runs) if len(runs) > 1 else [None]
     fig, axes = plt.subplots(len(values), len(kinds), figsize=(4.6 * len(kinds),
                              3.3 * len(values) + 1.2), squeeze=False, layout="constrained")
     for row, value in enumerate(values):
         for col, kind in enumerate(kinds):
             ax = axes[row][col]
-            _convergence_panel(ax, runs, value, kind, colours, floor, many)
+            _convergence_panel(ax, runs, value, kind, colours, floor, tags)
             if col == 0:
                 ylabel = _y_label(runs)
                 if sweep:
@@ -237,7 +246,7 @@ def convergence_figure(runs, kinds, path: Path) -> Path:
 
 def _title(runs) -> str:
     if len(runs) > 1:
-        return " vs ".join(run.name for run in runs)
+        return " vs ".join(run_tags(runs))
     run = runs[0]
     return run.config.get("description") or run.name
 
@@ -248,6 +257,7 @@ def sweep_figure(runs, path: Path) -> Path:
     sweep = runs[0].config["sweep"]
     target = runs[0].config["target"]
     colours = _method_colours(runs)
+    tags = run_tags(runs)
     fig, axes = plt.subplots(1, 2, figsize=(10.5, 4.4), layout="constrained")
     for ax, key, ylabel in ((axes[0], "iterations_to_target", "iterations"),
                             (axes[1], "evaluations_to_target", "f + gradient evaluations")):
@@ -272,7 +282,7 @@ def sweep_figure(runs, path: Path) -> Path:
                 means, lows, highs = map(np.asarray, (means, lows, highs))
                 if slope_anchor is None or means[0] > slope_anchor[1]:
                     slope_anchor = (xs[0], means[0], xs[-1])
-                name = label if len(runs) == 1 else f"{label} [{run.name}]"
+                name = label if len(runs) == 1 else f"{label} [{tags[run_index]}]"
                 ax.errorbar(xs, means, yerr=[means - lows, highs - means], fmt="o" +
                             LINESTYLES[run_index % len(LINESTYLES)], color=colours[label],
                             capsize=3, lw=1.8, label=name)

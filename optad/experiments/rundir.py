@@ -49,6 +49,20 @@ def create_unique_dir(parent, stem: str) -> Path:
     raise RuntimeError(f"could not create a new run folder under {parent}")
 
 
+_UMASK = []
+
+
+def new_file_mode() -> int:
+    """The mode an ordinary new file gets (0666 less the process umask, read once): the
+    temporary files of atomic writes are made 0600 and are given this mode before the rename,
+    so run folders can be shared as the user's umask says."""
+    if not _UMASK:
+        mask = os.umask(0o022)
+        os.umask(mask)
+        _UMASK.append(mask)
+    return 0o666 & ~_UMASK[0]
+
+
 def atomic_write_bytes(path, data: bytes) -> None:
     """Write to a temporary file beside ``path`` and rename it into place."""
     path = Path(path)
@@ -56,6 +70,7 @@ def atomic_write_bytes(path, data: bytes) -> None:
     handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as out:
+            os.fchmod(out.fileno(), new_file_mode())
             out.write(data)
             out.flush()
             os.fsync(out.fileno())

@@ -96,6 +96,14 @@ def run_config(config: Config, config_text: str, out_dir="runs", scheduler: str 
             raise DistributedUnavailable(
                 f"--scheduler {scheduler!r} is not a scheduler address ({error}); use 'local' "
                 "or an address such as tcp://host:8786") from None
+        except DistributedUnavailable:
+            raise
+        except Exception as error:  # noqa: BLE001 - seen: Dask's event-loop thread failing an
+            # internal assert after its 10 s connect timeout on a loaded machine
+            raise DistributedUnavailable(
+                f"--scheduler {scheduler!r}: cannot connect ({type(error).__name__}: {error}); "
+                "use 'local' or the address of a running scheduler such as tcp://host:8786"
+            ) from None
     run_dir = create_unique_dir(out_dir, config.name)
     atomic_write_text(run_dir / "config.yaml", config_text)
     atomic_write_json(run_dir / "config.json", config.to_dict())

@@ -2,12 +2,14 @@
 against finite differences of the gradient, on random inputs in float64.
 
 Each case is a small NumPy function exercising one rule; inputs are drawn from a domain where
-the function is smooth (away from kinks and ties)."""
+the function is smooth (away from kinks and ties).  The Numba backend runs every case too, checked
+against the same differences and against the NumPy backend, array by array
+(tests/rule_checks.py)."""
 import numpy as np
 import pytest
 
 import optad
-from fd import assert_close, directional
+from rule_checks import case_results, check_against_finite_differences, check_same_results
 
 
 def pos(*shape):
@@ -120,42 +122,48 @@ FIRST_ORDER_ONLY = {
 }
 
 
+ALL_CASES = {**CASES, **FIRST_ORDER_ONLY}
+
+
 def draw(case, seed):
+    """(fun, inputs, the generator they came from) of a case (tests/backends uses it too)."""
     rng = np.random.default_rng(seed)
     fun, makers = case
     return fun, [m(rng) for m in makers], rng
 
 
-@pytest.mark.parametrize("name", sorted({**CASES, **FIRST_ORDER_ONLY}))
-def test_jvp_and_vjp_match_finite_differences(name, backend):
-    fun, xs, rng = draw({**CASES, **FIRST_ORDER_ONLY}[name], 1)
-    ts = [rng.normal(size=x.shape) for x in xs]
-    out, tangent = optad.jvp(fun, xs, ts, backend=backend)
-    assert_close(out, fun(*xs), rtol=1e-12, atol=1e-12, what=f"{name}: value")
-    assert_close(tangent, directional(fun, xs, ts), rtol=1e-6, atol=1e-7, what=f"{name}: jvp")
-
-    value, pullback = optad.vjp(fun, *xs, backend=backend)
-    ct = rng.normal(size=np.shape(value))
-    cts = pullback(ct)
-    # <ct, J t> computed both ways: through the VJP, and by finite differences
-    lhs = sum(np.sum(c * t) for c, t in zip(cts, ts))
-    rhs = np.sum(ct * directional(fun, xs, ts))
-    assert_close(lhs, rhs, rtol=1e-6, atol=1e-7, what=f"{name}: vjp")
+@pytest.mark.parametrize("name", sorted(ALL_CASES))
+def test_jvp_and_vjp_match_finite_differences(name):
+    """NumPy backend (nothing compiles): value, JVP and VJP against central differences."""
+    result = case_results(name, ALL_CASES[name], "numpy", second_order=False)
+    check_against_finite_differences(ALL_CASES[name], result, value_rtol=1e-12, value_atol=1e-12)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_hvp_matches_finite_differences_of_gradient(name, backend):
-    fun, xs, rng = draw(CASES[name], 2)
-    weights = rng.normal(size=np.shape(fun(*xs)))
+def test_hvp_matches_finite_differences_of_gradient(name):
+    """NumPy backend: H v against the central difference of the gradient along v."""
+    result = case_results(name, CASES[name], "numpy")
+    check_against_finite_differences(CASES[name], result, value_rtol=1e-12, value_atol=1e-12)
 
-    def scalar(x, *rest):
-        return np.sum(fun(x, *rest) * weights)
 
-    v = rng.normal(size=xs[0].shape)
-    hv = optad.hvp(scalar, backend=backend)(xs[0], v, *xs[1:])
-    gradient = optad.grad(scalar, backend=backend)
-    expected = directional(lambda x: gradient(x, *xs[1:]), [xs[0]], [v], h=1e-5)
-    assert_close(hv, expected, rtol=1e-5, atol=1e-6, what=f"{name}: hvp")
+# A few quick cases (elementwise, a BLAS product, a reduction) run on Numba in the fast tier,
+# so the inner loop of work exercises the compiler; the rest compile in the slow tier.
+FAST_NUMBA_CASES = {"exp", "matmul_mv", "sum_axis"}
+
+
+@pytest.mark.skipif("numba" not in __import__("conftest").BACKENDS, reason="numba backend absent")
+@pytest.mark.parametrize("name", [name if name in FAST_NUMBA_CASES else
+                                  pytest.param(name, marks=pytest.mark.slow)
+                                  for name in sorted(ALL_CASES)])
+def test_numba_backend_matches_finite_differences_and_numpy_backend(name):
+    """Every case compiled by Numba: value, JVP and VJP against central differences, H v
+    against the difference of the gradient, and every array against the NumPy backend to
+    1e-10 relative (one test per case, so each kernel compiles once)."""
+    case = ALL_CASES[name]
+    result = case_results(name, case, "numba", second_order=name in CASES)
+    check_against_finite_differences(case, result, value_rtol=1e-12, value_atol=1e-12)
+    check_same_results(result, case_results(name, case, "numpy", second_order=name in CASES),
+                       rtol=1e-10, atol=1e-12, backends=("numba", "numpy"))
 
 
 def test_float32_end_to_end(backend):
@@ -171,22 +179,3 @@ def test_float32_end_to_end(backend):
     assert hv.dtype == np.float32
     g64 = optad.grad(f, backend=backend)(x.astype(np.float64), w.astype(np.float64))
     np.testing.assert_allclose(g, g64, rtol=1e-5, atol=1e-6)
-
-
-@pytest.mark.slow
-@pytest.mark.skipif("numba" not in __import__("conftest").BACKENDS, reason="numba backend absent")
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_numba_backend_equals_numpy_backend(name):
-    """The compiled kernels of the corpus against the NumPy evaluator, to 1e-10 relative
-    (the same JVP and VJP kernels as the finite-difference test above, so nothing compiles
-    again; HVP kernels are compared on the models in test_numba_backend.py)."""
-    fun, xs, rng = draw(CASES[name], 1)
-    ts = [rng.normal(size=x.shape) for x in xs]
-    results = {}
-    for backend in ("numpy", "numba"):
-        out, tangent = optad.jvp(fun, xs, ts, backend=backend)
-        value, pullback = optad.vjp(fun, *xs, backend=backend)
-        cts = pullback(np.ones(np.shape(value)))
-        results[backend] = [out, tangent, *cts]
-    for a, b in zip(results["numba"], results["numpy"]):
-        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12, err_msg=name)

@@ -1,15 +1,15 @@
 """The functions of issue 12 (modular arithmetic, inverse trigonometry, contractions, array
 manipulation, sorting, decompositions) against central finite differences: JVP and VJP
-(first order) and HVP (second order), on both backends, in float64.
+(first order) and HVP (second order), on both backends, in float64; the Numba backend also
+against the NumPy backend, array by array (tests/rule_checks.py).
 
 Each case is a small NumPy function; inputs are drawn where it is smooth (away from ties,
-jumps and repeated eigenvalues).  The Numba variants compile several kernels per case, so
-they are marked slow; the NumPy backend runs in the fast tier."""
+jumps and repeated eigenvalues).  The Numba variant compiles the jvp, vjp and hvp kernels of
+each case, so all but a few cases are marked slow; the NumPy backend runs in the fast tier."""
 import numpy as np
 import pytest
 
-import optad
-from fd import assert_close, directional
+from rule_checks import case_results, check_against_finite_differences, check_same_results
 
 
 def anyv(*shape):
@@ -177,62 +177,35 @@ CASES = {
 }
 
 
-def draw(case, seed):
-    rng = np.random.default_rng(seed)
-    fun, makers = case
-    return fun, [m(rng) for m in makers], rng
+# A few quick cases run on Numba in the fast tier (the inner loop of work exercises the
+# compiler); the rest compile in the slow tier.
+FAST_NUMBA_CASES = {"arctan", "einsum_matmul"}
 
 
-def _backends():
-    from conftest import BACKENDS
-    return [b if b == "numpy" else pytest.param(b, marks=pytest.mark.slow) for b in BACKENDS]
-
-
-@pytest.mark.parametrize("backend", _backends())
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_jvp_and_vjp_match_finite_differences(name, backend):
-    fun, xs, rng = draw(CASES[name], 1)
-    ts = [rng.normal(size=x.shape) for x in xs]
-    out, tangent = optad.jvp(fun, xs, ts, backend=backend)
-    assert_close(out, fun(*xs), rtol=1e-10, atol=1e-11, what=f"{name}: value")
-    assert_close(tangent, directional(fun, xs, ts), rtol=1e-6, atol=1e-7, what=f"{name}: jvp")
-    value, pullback = optad.vjp(fun, *xs, backend=backend)
-    ct = rng.normal(size=np.shape(value))
-    cts = pullback(ct)
-    lhs = sum(np.sum(c * t) for c, t in zip(cts, ts))
-    rhs = np.sum(ct * directional(fun, xs, ts))
-    assert_close(lhs, rhs, rtol=1e-6, atol=1e-7, what=f"{name}: vjp")
+def test_jvp_and_vjp_match_finite_differences(name):
+    """NumPy backend (nothing compiles): value, JVP and VJP against central differences."""
+    result = case_results(name, CASES[name], "numpy", second_order=False)
+    check_against_finite_differences(CASES[name], result, value_rtol=1e-10, value_atol=1e-11)
 
 
-@pytest.mark.parametrize("backend", _backends())
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_hvp_matches_finite_differences_of_gradient(name, backend):
-    fun, xs, rng = draw(CASES[name], 2)
-    weights = rng.normal(size=np.shape(fun(*xs)))
-
-    def scalar(x, *rest):
-        return np.sum(fun(x, *rest) * weights)
-
-    v = rng.normal(size=xs[0].shape)
-    hv = optad.hvp(scalar, backend=backend)(xs[0], v, *xs[1:])
-    gradient = optad.grad(scalar, backend=backend)
-    expected = directional(lambda x: gradient(x, *xs[1:]), [xs[0]], [v], h=1e-5)
-    assert_close(hv, expected, rtol=1e-5, atol=1e-6, what=f"{name}: hvp")
+def test_hvp_matches_finite_differences_of_gradient(name):
+    """NumPy backend: H v against the central difference of the gradient along v."""
+    result = case_results(name, CASES[name], "numpy")
+    check_against_finite_differences(CASES[name], result, value_rtol=1e-10, value_atol=1e-11)
 
 
-@pytest.mark.slow
 @pytest.mark.skipif("numba" not in __import__("conftest").BACKENDS, reason="numba backend absent")
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_numba_backend_equals_numpy_backend(name):
-    """The compiled kernels against the NumPy evaluator (the same JVP and VJP kernels as the
-    finite-difference test, so nothing compiles again)."""
-    fun, xs, rng = draw(CASES[name], 1)
-    ts = [rng.normal(size=x.shape) for x in xs]
-    results = {}
-    for backend in ("numpy", "numba"):
-        out, tangent = optad.jvp(fun, xs, ts, backend=backend)
-        value, pullback = optad.vjp(fun, *xs, backend=backend)
-        ct = np.random.default_rng(1).normal(size=np.shape(value))
-        results[backend] = [out, tangent, *pullback(ct)]
-    for a, b in zip(results["numba"], results["numpy"]):
-        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-11, err_msg=name)
+@pytest.mark.parametrize("name", [name if name in FAST_NUMBA_CASES else
+                                  pytest.param(name, marks=pytest.mark.slow)
+                                  for name in sorted(CASES)])
+def test_numba_backend_matches_finite_differences_and_numpy_backend(name):
+    """Every case compiled by Numba: value, JVP, VJP and H v against central differences, and
+    every array against the NumPy backend to 1e-9 relative (one test per case, so each kernel
+    compiles once)."""
+    case = CASES[name]
+    result = case_results(name, case, "numba")
+    check_against_finite_differences(case, result, value_rtol=1e-10, value_atol=1e-11)
+    check_same_results(result, case_results(name, case, "numpy"), rtol=1e-9, atol=1e-11,
+                       backends=("numba", "numpy"))
