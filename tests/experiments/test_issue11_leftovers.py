@@ -88,9 +88,9 @@ def test_hvp_with_a_wrong_shape_direction_is_refused(backend):
     at = hvp.at(np.ones(3))
     np.testing.assert_allclose(at(np.ones(3)), [6.0, 6.0, 6.0])
     for v in (np.ones(4), np.ones((3, 1))):
-        with pytest.raises(ValueError, match=r"v has shape \(.*\) where x has \(3,\)"):
+        with pytest.raises(ValueError, match=r"v has (a leaf of )?shape \(.*\) where x has \(3,\)"):
             at(v)
-    with pytest.raises(ValueError, match=r"v has shape \(2,\) where x has \(3,\)"):
+    with pytest.raises(ValueError, match=r"v has (a leaf of )?shape \(2,\) where x has \(3,\)"):
         hvp(np.ones(3), np.ones(2))
 
 
