@@ -18,6 +18,7 @@ Set ``OPTAD_REROLL=0`` to keep traced loops unrolled.
 from __future__ import annotations
 
 import os
+import weakref
 
 import numpy as np
 
@@ -28,6 +29,10 @@ from ..primitives.shape import concatenate_p, reshape_p, slice_p
 MIN_ITERATIONS = 3
 MIN_EQUATIONS = 12
 MAX_PERIOD = 400
+
+# the reshapes, concatenations and slices a roll writes to stack xs and unstack ys: never rolled
+# themselves (with 13 or more layers they form a run, and rolling it would write another)
+_STACKING = weakref.WeakSet()
 
 
 def enabled() -> bool:
@@ -64,7 +69,8 @@ def _best_run(program, tried):
     if n < MIN_EQUATIONS:
         return None
     codes = {}
-    sig = np.array([codes.setdefault(_signature(e), len(codes)) for e in eqns], dtype=np.int64)
+    sig = np.array([-1 - i if e in _STACKING else codes.setdefault(_signature(e), len(codes))
+                    for i, e in enumerate(eqns)], dtype=np.int64)
     best = None
     for period in range(1, min(MAX_PERIOD, n // MIN_ITERATIONS) + 1):
         same = sig[:-period] == sig[period:]
@@ -208,7 +214,9 @@ def _emit(new, primitive, inputs, params, where):
     avals = primitive.abstract_eval(*[a.aval for a in inputs],
                                     lits=[isinstance(a, Lit) for a in inputs], **params)
     outs = tuple(Var(a) for a in avals)
-    new.append(Eqn(primitive, tuple(inputs), params, outs, where))
+    eqn = Eqn(primitive, tuple(inputs), params, outs, where)
+    _STACKING.add(eqn)
+    new.append(eqn)
     return outs[0]
 
 
