@@ -37,8 +37,11 @@ SCRIPT = textwrap.dedent("""
 
 
 @pytest.mark.slow
-def test_sigint_stops_a_compiled_loop_with_the_best_point():
-    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+def test_sigint_stops_a_compiled_loop_with_the_best_point(tmp_path):
+    # a private kernel cache: nothing another test process does to the shared one can make the
+    # second minimize compile again (the signal is meant to arrive inside the running loop)
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+               OPTAD_CACHE_DIR=str(tmp_path / "kernels"))
     proc = subprocess.Popen([sys.executable, "-c", SCRIPT], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     assert proc.stdout.readline().strip() == "ready"
