@@ -14,7 +14,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 SCRIPT = textwrap.dedent("""
-    import json, sys
+    import json, signal, sys
+    # Ctrl-C as in a terminal: a process started by one that ignores SIGINT (a test worker
+    # beside a Dask cluster) inherits the ignore, and Python then installs no handler
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     import numpy as np
     import optad
 
