@@ -9,7 +9,7 @@ with ``numba.njit(cache=True, error_model="numpy")`` and cached on disk.
     codegen.py     segments and the kernel module's source
     cache.py       content-hashed files in the kernel cache, atomic writes
     elementary.py  vectorisable exp / expm1 / tanh; the shared max/min/sign (kernels' ``sc``)
-    runtime.py     helpers kernels call (BLAS products, gathers, NaN-aware max)
+    runtime.py     helpers kernels call (BLAS products, gathers, sums)
     warm_start.py  loading cached machine code without Numba's compiler set-up
     threads.py     the thread count of the BLAS kernels call (1 unless OPTAD_BLAS_THREADS)
     specialise.py  njit functions calling given compiled functions, cached like kernels

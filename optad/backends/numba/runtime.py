@@ -1,6 +1,7 @@
-"""Helpers the generated kernels call (as ``rt.<name>``): the fast elementary functions,
-NaN-propagating max/min/sign with NumPy's semantics, BLAS matrix products on contiguous
-operands, and the loops behind gather, scatter-add and cumsum."""
+"""Helpers the generated kernels call (as ``rt.<name>``): the fast elementary functions, the
+reassociable sum update, BLAS matrix products on contiguous operands, and the loops behind
+gather, scatter-add and cumsum.  (NaN-propagating max/min/sign are scalar templates shared by
+every backend: backends/scalar_semantics.py.)"""
 from __future__ import annotations
 
 import numpy as np
@@ -10,23 +11,6 @@ from numba.extending import intrinsic, overload
 from .elementary import fast_exp, fast_expm1, fast_tanh  # noqa: F401  (used by kernels)
 
 _JIT = dict(cache=True, error_model="numpy")
-_INLINE = dict(_JIT, inline="always")
-
-
-@njit(**_INLINE)
-def maximum(x, y):
-    """np.maximum: NaN if either operand is NaN."""
-    return x if (x >= y or x != x) else y
-
-
-@njit(**_INLINE)
-def minimum(x, y):
-    return x if (x <= y or x != x) else y
-
-
-@njit(**_INLINE)
-def sign(x):
-    return (x > 0) - (x < 0) if x == x else x
 
 
 # --------------------------------------------------------------------------- sums
