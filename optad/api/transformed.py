@@ -34,7 +34,13 @@ class CacheEntry:
 
 
 def scalarize(x):
-    """0-d results as NumPy scalars, like NumPy's own reductions."""
+    """0-d results as NumPy scalars, like NumPy's own reductions.  (On the hot path: arrays
+    and NumPy scalars, what kernels return, are answered without a call into NumPy.)"""
+    kind = type(x)
+    if kind is np.ndarray:
+        return x[()] if x.ndim == 0 else x
+    if isinstance(x, np.generic):
+        return x
     x = np.asarray(x)
     return x[()] if x.ndim == 0 else x
 
