@@ -30,6 +30,9 @@ sys.path.insert(0, str(ROOT))
 import optad  # noqa: E402
 from numba import njit  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from derivative_problems import lsq, mds, mlp, mlp_packed  # noqa: E402
+
 try:
     import jax
     import jax.numpy as jnp
@@ -49,25 +52,6 @@ except ImportError:
 
 
 # --------------------------------------------------------------------------- problems
-
-def lsq(x, A, y):
-    r = A @ x - y
-    return 0.5 * np.sum(r * r)
-
-
-def mds(W, D):
-    S = np.sum((W[:, None, :] - W[None, :, :]) ** 2, axis=2)
-    return np.sum((S - D) ** 2)
-
-
-def mlp(W1, W2, X, y):
-    r = (W2 @ np.tanh(W1 @ X))[0] - y
-    return np.mean(r * r)
-
-
-def mlp_packed(W, X, y):
-    return mlp(W[0], W[1], X, y)
-
 
 # hand-written NumPy gradients
 def lsq_numpy(x, A, y):

@@ -7,7 +7,7 @@ BASE and NEW are git revisions of this repository (NEW defaults to the working t
 revision is checked out into a temporary worktree.  Two versions of optad cannot share one
 process, so the timing runs in worker processes, alternating: base, new, base, new, ...
 (``--rounds`` pairs), each worker timing jit f, value_and_grad and hvp on the problems of
-benchmarks/bench_derivatives.py (least squares, MDS, the wine MLP; ``--quick`` the small ones)
+benchmarks/derivative_problems.py (least squares, MDS, the MLP; ``--quick`` the small ones)
 through the public API only, with medians over batches.  Each revision keeps its own kernel
 cache across its workers, so only the first round compiles.  The table gives each revision's
 median over rounds and the ratio new / base.
@@ -33,21 +33,8 @@ WORKER = textwrap.dedent("""
     import optad
 
     quick = sys.argv[1] == "1"
-
-    def lsq(x, A, y):
-        r = A @ x - y
-        return 0.5 * np.sum(r * r)
-
-    def mds(W, D):
-        S = np.sum((W[:, None, :] - W[None, :, :]) ** 2, axis=2)
-        return np.sum((S - D) ** 2)
-
-    def mlp(W1, W2, X, y):
-        r = (W2 @ np.tanh(W1 @ X))[0] - y
-        return np.mean(r * r)
-
-    def mlp_packed(W, X, y):
-        return mlp(W[0], W[1], X, y)
+    sys.path.insert(0, sys.argv[2])
+    from derivative_problems import lsq, mds, mlp, mlp_packed
 
     rng = np.random.default_rng(0)
     cases = []
@@ -99,7 +86,8 @@ def checkout(rev, into):
 
 def run_worker(tree, cache, quick):
     env = dict(os.environ, PYTHONPATH=str(tree), OPTAD_CACHE_DIR=str(cache), OPTAD_TIERED="0")
-    out = subprocess.run([sys.executable, "-c", WORKER, "1" if quick else "0"], env=env,
+    out = subprocess.run([sys.executable, "-c", WORKER, "1" if quick else "0",
+                          str(ROOT / "benchmarks")], env=env,
                          cwd=str(tree), capture_output=True, text=True)
     if out.returncode != 0:
         raise SystemExit(f"the worker at {tree.name} failed:\n{out.stderr[-3000:]}")
@@ -133,7 +121,7 @@ def main():
                                     str(trees[side])], check=False)
     label_new = a.new or "working tree"
     print(f"\nper call, median over {a.rounds} workers each (base {a.base}, new {label_new})\n")
-    print(f"| problem | call | base | new | new / base |\n|---|---|---:|---:|---:|")
+    print("| problem | call | base | new | new / base |\n|---|---|---:|---:|---:|")
     ratios = []
     for key in runs["base"][0]:
         base = float(np.median([r[key] for r in runs["base"]]))
