@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,7 +42,9 @@ import numpy as np  # noqa: E402
 from numba import cuda  # noqa: E402
 
 import optad  # noqa: E402
-from bench_derivatives import lsq, mds, mlp_packed, wine  # noqa: E402
+from bench_derivatives import wine  # noqa: E402
+from derivative_problems import lsq, mds, mlp_packed  # noqa: E402
+from timing import time_interleaved  # noqa: E402
 
 SIMULATED = os.environ.get("NUMBA_ENABLE_CUDASIM") == "1"
 
@@ -170,26 +171,6 @@ def check(prob, ms):
                                        err_msg=f"{prob['name']}: {name}")
 
 
-def time_interleaved(ms, rounds, target):
-    batch = {}
-    for name, fn in ms.items():
-        fn()
-        t = time.perf_counter()
-        fn()
-        batch[name] = max(1, int(target / max(time.perf_counter() - t, 1e-7)))
-    samples = {name: [] for name in ms}
-    order = list(ms)
-    rng = np.random.default_rng(0)
-    for _ in range(rounds):
-        rng.shuffle(order)
-        for name in order:
-            t = time.perf_counter()
-            for _ in range(batch[name]):
-                ms[name]()
-            samples[name].append((time.perf_counter() - t) / batch[name])
-    return {name: float(np.median(s)) for name, s in samples.items()}
-
-
 def fmt(seconds):
     return f"{seconds * 1e3:10.3f} ms" if seconds >= 1e-3 else f"{seconds * 1e6:10.1f} us"
 
@@ -215,7 +196,7 @@ def main():
                 if note:
                     notes.add(note)
         check(prob, ms)
-        times = time_interleaved(ms, rounds, target=0.02 if SIMULATED else 0.2)
+        times = time_interleaved(ms, rounds, target=0.02 if SIMULATED else 0.2, settle=0.0)
         print(f"\n{prob['name']}  (median of {rounds} rounds; optad's results checked against "
               "the NumPy backend)")
         base = {kind: times[f"optad numba {kind}"] for kind in ("value_and_grad", "hvp")}
