@@ -13,6 +13,7 @@ import numpy as np
 from .. import tree
 from ..ir.program import Program, ShapedArray
 from ..trace.tracer import Tracer, make_program_flat
+from ..transforms.loop_hoist import hoist_invariants
 from ..transforms.reroll import reroll
 
 
@@ -140,7 +141,8 @@ def traced_values(signature: Signature, flat_args) -> list:
 
 def trace(fun, signature: Signature) -> tuple[Program, tree.TreeDef]:
     """``fun`` traced at ``signature``: (its Program over the traced leaves, its output
-    structure).  Repeating Python loops are rerolled into scans."""
+    structure).  Repeating Python loops are rerolled into scans, and what a scan body computes
+    from loop invariants alone moves before the loop."""
     out_trees = []
 
     def flat_fun(*tracers):
@@ -153,5 +155,5 @@ def trace(fun, signature: Signature) -> tuple[Program, tree.TreeDef]:
         return out_leaves
 
     avals = [leaf.aval for leaf in signature.traced_leaves()]
-    program = reroll(make_program_flat(flat_fun, avals))
+    program = hoist_invariants(reroll(make_program_flat(flat_fun, avals)))
     return program, out_trees[-1]
