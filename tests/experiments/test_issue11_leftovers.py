@@ -19,7 +19,12 @@ Item -> regression test(s) (path::test; checked by test_index_names_existing_tes
 11 argnums errors instead of StopIteration: none yet (not fixed)
 12 Ctrl-C in compiled loops: tests/optimize/test_interrupt.py::test_sigint_stops_a_compiled_loop_with_the_best_point,
    tests/experiments/test_experiments_run.py::test_ctrl_c_keeps_finished_jobs
-13 bounded in-process caches: none (Numba never frees JIT modules; measured and documented)
+13 bounded in-process caches: tests/core/test_memory_caches.py::test_in_process_caches_never_exceed_the_bound_and_evicted_entries_still_work,
+   tests/core/test_memory_caches.py::test_recently_used_transforms_are_kept
+   (the memory Numba and LLVM keep per compiled kernel is measured by
+   benchmarks/bench_kernel_memory.py and documented: optad cannot release it)
+ Ctrl-C after a Dask run (found unchanged; SIGINT ignored in a test worker came from a
+   background job's start): tests/experiments/test_experiments_distributed.py::test_a_local_cluster_run_leaves_the_callers_signal_handlers_alone
 14 BLAS threads: tests/backends/test_blas_threads.py::test_kernel_blas_gets_the_requested_threads_and_numpy_keeps_its_own
 15 cache keyed on the program: tests/backends/test_cache_key_and_folder.py::test_renamed_and_edited_script_compiles_nothing_new
 16 unusable cache, CLI one-line errors, dtypes refused:
