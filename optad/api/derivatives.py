@@ -15,7 +15,7 @@ from . import fast_path
 from .argnums import check_argnums, resolve_argnums
 from .flat import hvp_flat, value_and_grad_flat
 from .signature import check_matches, signature_of, traced_values
-from .transformed import Transformed, scalarize, transform_for
+from .transformed import Transformed, lru_get, lru_put, scalarize, transform_for
 
 
 class _Gradient(Transformed):
@@ -157,7 +157,7 @@ class Hvp(Transformed):
         """The product's program at x's signature split by ``partial_eval`` into the part
         computed from x alone (its outputs are the residuals) and the part linear in v."""
         entry = self.entry((x, x) + tuple(args))
-        cached = self._linear.get(entry.signature)
+        cached = lru_get(self._linear, entry.signature)
         if cached is None:
             program = entry.program
             n_v = len(program.outputs)
@@ -168,7 +168,7 @@ class Hvp(Transformed):
             cached = Linearization(entry.signature, known, unknown,
                                    backend.compile_program(known),
                                    backend.compile_program(unknown))
-            self._linear[entry.signature] = cached
+            lru_put(self._linear, entry.signature, cached)
         return cached
 
     def at(self, x, *args):

@@ -21,6 +21,39 @@ from . import fast_path
 from .signature import Signature, trace
 
 DEFAULT_BACKEND = default_backend()
+DEFAULT_MEMORY_CACHE = 256
+
+
+def memory_cache_size() -> int:
+    """How many entries each of optad's in-process caches keeps: transformed functions (one per
+    ``optad.grad(f)`` and options), and per transformed function its signatures' programs and
+    kernels and its fast-path closures.  ``$OPTAD_MEMORY_CACHE`` (default 256, at least 1); the
+    least recently used entry is dropped first.  A dropped entry is traced again when it is
+    needed, and its kernel comes back from the kernel module already imported (or the kernel
+    cache on disk): nothing is compiled again."""
+    text = os.environ.get("OPTAD_MEMORY_CACHE", "")
+    try:
+        return max(int(text), 1) if text else DEFAULT_MEMORY_CACHE
+    except ValueError:
+        return DEFAULT_MEMORY_CACHE
+
+
+def lru_get(cache: dict, key):
+    """``cache[key]`` or None, marking the key most recently used (dicts keep insertion order:
+    the first key is the least recently used)."""
+    value = cache.pop(key, None)
+    if value is not None:
+        cache[key] = value
+    return value
+
+
+def lru_put(cache: dict, key, value):
+    """Store ``value``, dropping least recently used entries beyond memory_cache_size()."""
+    cache[key] = value
+    limit = memory_cache_size()
+    while len(cache) > limit:
+        del cache[next(iter(cache))]
+    return value
 
 
 @dataclass
@@ -86,9 +119,9 @@ class Transformed:
         signature = self.signature(args)
         if active_traces:
             return self._make_entry(signature)
-        entry = self._cache.get(signature)
+        entry = lru_get(self._cache, signature)
         if entry is None:
-            entry = self._cache[signature] = self._make_entry(signature)
+            entry = lru_put(self._cache, signature, self._make_entry(signature))
         return entry
 
     def _make_entry(self, signature):
@@ -134,8 +167,8 @@ class Transformed:
             entry = self.entry(args)
             if not entry.signature.has_static:
                 fn = self.make_fast(self.kernel(entry), entry, fast_path.layout_of(args))
-                if fn is not None:
-                    self._fast[key] = fn
+                if fn is not None:   # first in, first out: no bookkeeping on the hot path
+                    lru_put(self._fast, key, fn)
             return result
         return slow(args)
 
@@ -148,15 +181,13 @@ def transform_for(cls, fun, backend, *options, tag=None):
     calling ``optad.grad(f)`` again (as an optimiser does on every run) reuses the traced
     programs and compiled kernels instead of tracing again.  ``tag`` tells apart options that
     compare equal but differ (the types of argnums).  Like JAX, arrays a function closes over
-    are read when it is traced."""
+    are read when it is traced.  At most memory_cache_size() objects are kept, least recently
+    used dropped first."""
     key = (fun, cls, backend or DEFAULT_BACKEND, options, tag)
     try:
-        obj = _transforms.get(key)
+        obj = lru_get(_transforms, key)
     except TypeError:
         return cls(fun, *options, backend)
     if obj is None:
-        obj = cls(fun, *options, backend)
-        if len(_transforms) > 256:
-            _transforms.clear()
-        _transforms[key] = obj
+        obj = lru_put(_transforms, key, cls(fun, *options, backend))
     return obj

@@ -1,5 +1,6 @@
 """Dask execution: a clear message without Dask; identical results with a LocalCluster."""
 import json
+import signal
 import sys
 from pathlib import Path
 
@@ -40,3 +41,26 @@ def test_local_cluster_gives_identical_results(tmp_path):
             assert ha[column] == pytest.approx(hb[column], nan_ok=True, rel=0, abs=0), column
     environment = json.loads((there / "environment.json").read_text())
     assert environment["scheduler"] == "local"
+
+
+def _signal_state():
+    catchable = [s for s in signal.Signals if s not in (signal.SIGKILL, signal.SIGSTOP)]
+    return ({s.name: signal.getsignal(s) for s in catchable},
+            signal.pthread_sigmask(signal.SIG_BLOCK, []))
+
+
+@pytest.mark.slow
+def test_a_local_cluster_run_leaves_the_callers_signal_handlers_alone(tmp_path):
+    """After ``optad run --scheduler local`` returns, the calling process has the handlers and
+    signal mask it had before (Ctrl-C still works).  A SIGINT ignored in a test worker comes
+    from how the worker was started: a background job of a non-interactive shell starts with
+    SIGINT and SIGQUIT ignored, Dask or not."""
+    pytest.importorskip("dask.distributed")
+    own = signal.signal(signal.SIGINT, lambda signum, frame: None)   # a handler to keep
+    try:
+        before = _signal_state()
+        assert main(["run", str(QUICKSTART), "--out", str(tmp_path), "--scheduler", "local",
+                     "--backend", "numpy", "--budget-scale", "0.02", "--no-plots"]) == 0
+        assert _signal_state() == before
+    finally:
+        signal.signal(signal.SIGINT, own)

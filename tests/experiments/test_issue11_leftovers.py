@@ -19,7 +19,12 @@ Item -> regression test(s) (path::test; checked by test_index_names_existing_tes
 11 argnums errors instead of StopIteration: none yet (not fixed)
 12 Ctrl-C in compiled loops: tests/optimize/test_interrupt.py::test_sigint_stops_a_compiled_loop_with_the_best_point,
    tests/experiments/test_experiments_run.py::test_ctrl_c_keeps_finished_jobs
-13 bounded in-process caches: none (Numba never frees JIT modules; measured and documented)
+13 bounded in-process caches: tests/core/test_memory_caches.py::test_in_process_caches_never_exceed_the_bound_and_evicted_entries_still_work,
+   tests/core/test_memory_caches.py::test_recently_used_transforms_are_kept
+   (the memory Numba and LLVM keep per compiled kernel is measured by
+   benchmarks/bench_kernel_memory.py and documented: optad cannot release it)
+ Ctrl-C after a Dask run (found unchanged; SIGINT ignored in a test worker came from a
+   background job's start): tests/experiments/test_experiments_distributed.py::test_a_local_cluster_run_leaves_the_callers_signal_handlers_alone
 14 BLAS threads: tests/backends/test_blas_threads.py::test_kernel_blas_gets_the_requested_threads_and_numpy_keeps_its_own
 15 cache keyed on the program: tests/backends/test_cache_key_and_folder.py::test_renamed_and_edited_script_compiles_nothing_new
 16 unusable cache, CLI one-line errors, dtypes refused:
@@ -42,10 +47,15 @@ Item -> regression test(s) (path::test; checked by test_index_names_existing_tes
    tests/experiments/test_issue11_leftovers.py::test_test_sessions_leave_no_cache_folder_behind,
    tests/experiments/test_progress_labels.py::test_progress_line_labels_its_times,
    tests/experiments/test_issue11_leftovers.py::test_overlaid_runs_of_one_config_have_distinct_labels,
-   tests/experiments/test_issue11_leftovers.py::test_readme_documents_the_cli_options_and_backend_variable
-   (a clone named optad shadowing an editable install: explained in the README, not detected -
-   only a repository-root __init__.py could run code there, and pytest then imports the
-   repository root as a package)
+   tests/experiments/test_issue11_leftovers.py::test_readme_documents_the_cli_options_and_backend_variable,
+   tests/experiments/test_issue11_leftovers.py::test_an_editable_install_is_found_before_a_checkout_named_optad,
+   tests/experiments/test_issue11_leftovers.py::test_python_m_optad_from_above_a_checkout_named_optad_says_what_is_wrong
+   (a clone named optad: the editable install is now a path entry, which the clone cannot
+   shadow; `python -m optad` above the clone runs the root __main__.py, which says what is
+   wrong; `import optad` of the bare clone, with no install, is a namespace package that runs
+   no code, so it is explained in the README - a root __init__.py would run, but pytest imports
+   it as the package named after the checkout folder, with the folder above first on
+   sys.path, and it would shadow a normal install too)
 """
 import os
 import re
@@ -208,3 +218,66 @@ def test_test_sessions_leave_no_cache_folder_behind(tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     assert sorted(p.name for p in tmp_path.glob("optad-test-cache-*")) == [alive.name]
+
+
+def _without_pythonpath():
+    return {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+
+
+def test_python_m_optad_from_above_a_checkout_named_optad_says_what_is_wrong(tmp_path):
+    """``python -m optad`` started in the folder holding a checkout named ``optad`` imports the
+    checkout as a namespace package (no ``__init__.py``, so none of optad's code can run); the
+    checkout's root ``__main__.py`` is then what Python runs, and it says what is wrong.
+    ``-S``: no site-packages, so no installed optad takes precedence (as with no install, or
+    with an editable install made by an import hook)."""
+    checkout = tmp_path / "optad"
+    (checkout / "optad").mkdir(parents=True)
+    (checkout / "optad" / "__init__.py").write_text("raise SystemExit('the package ran')\n")
+    (checkout / "__main__.py").write_text((ROOT / "__main__.py").read_text())
+    done = subprocess.run([sys.executable, "-S", "-m", "optad", "run", "c.yaml"], cwd=tmp_path,
+                          env=_without_pythonpath(), capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stdout + done.stderr
+    message = done.stderr.strip()
+    assert "\n" not in message
+    assert f"source checkout folder {checkout} instead of the optad package" in message
+    assert f"cd {checkout}" in message and "rename the checkout folder" in message
+
+
+_FIND = """
+import importlib.machinery, importlib.util, sys
+root = sys.argv[1]
+if sys.argv[2] == "path-entry":      # what `pip install -e .` installs with package-dir ""
+    sys.path.append(root)
+else:                                 # setuptools' editable import hook for flat layouts
+    class Hook:
+        @staticmethod
+        def find_spec(name, path=None, target=None):
+            if name == "optad":
+                return importlib.util.spec_from_file_location(
+                    name, root + "/optad/__init__.py")
+    sys.meta_path.append(Hook)
+spec = importlib.util.find_spec("optad")
+print(spec.origin)
+"""
+
+
+@pytest.mark.parametrize("install", ["path-entry", "import-hook"])
+def test_an_editable_install_is_found_before_a_checkout_named_optad(tmp_path, install):
+    """With the editable install as a path entry (pyproject: package-dir ``""``), a regular
+    package anywhere on sys.path takes precedence over the namespace portion a checkout folder
+    named ``optad`` in the current folder makes; with an import hook (setuptools' choice for a
+    flat layout without package-dir) the namespace portion won and ``optad.grad`` was an
+    AttributeError."""
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert re.search(r'^\[tool\.setuptools\]\n(#.*\n)*package-dir = \{"" = "\."\}$', pyproject,
+                     re.MULTILINE)
+    (tmp_path / "optad").mkdir()      # the shadowing checkout; its contents do not matter
+    done = subprocess.run([sys.executable, "-S", "-c", _FIND, str(ROOT), install],
+                          cwd=tmp_path, env=_without_pythonpath(), capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    found = done.stdout.strip()
+    if install == "path-entry":
+        assert found == str(ROOT / "optad" / "__init__.py")
+    else:
+        assert found == "None"        # a namespace package: nothing of optad runs
