@@ -151,11 +151,11 @@ def _roll(program, start, period, count):
 
     # the body: one block, template = the last block (its variables leave the outer program)
     template = eqns[stop - period:stop]
-    const_vars, x_slots = {}, []
+    const_vars = {}
     index = Var(ShapedArray((), INDEX_DTYPE))
     carry_rels = sorted(carries)
     carry_in = {rel: Var(template[rel[0]].outputs[rel[1]].aval) for rel in carry_rels}
-    x_in = {}
+    x_in = {}   # the ids of one slot's per-iteration values -> (body input, the values)
     body_eqns = []
     for j, eqn in enumerate(template):
         ins = []
@@ -172,12 +172,13 @@ def _roll(program, start, period, count):
                     const_vars[slot[1].id] = (slot[1], Var(slot[1].aval))
                 ins.append(const_vars[slot[1].id][1])
             else:
-                x_slots.append(slot[1])
-                x_in[j, q] = Var(slot[1][0].aval)
-                ins.append(x_in[j, q])
+                key = tuple(a.id for a in slot[1])   # slots reading the same values: one xs
+                if key not in x_in:
+                    x_in[key] = (Var(slot[1][0].aval), slot[1])
+                ins.append(x_in[key][0])
         body_eqns.append(Eqn(eqn.primitive, tuple(ins), eqn.params, eqn.outputs, eqn.where))
-    x_vars = [x_in[key] for key in sorted(x_in)]
-    x_lists = [slots[key][1] for key in sorted(x_in)]
+    x_vars = [inner for inner, _ in x_in.values()]
+    x_lists = [atoms for _, atoms in x_in.values()]
     consts = [outer for outer, _ in const_vars.values()]
     body = Program((index, *[inner for _, inner in const_vars.values()],
                     *[carry_in[rel] for rel in carry_rels], *x_vars), (), (), tuple(body_eqns),
