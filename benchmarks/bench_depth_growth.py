@@ -14,7 +14,8 @@ kernel cache and ``OPTAD_TIERED=0`` (compiled in the calling process).  Columns:
 - compile CPU / wall: the first call after that (code generation, Numba's compile, one run).
 
 CPU time is the column to compare on a shared machine: wall time also counts the waits for
-cores that other processes hold.
+cores that other processes hold.  One discarded run comes first: the first fresh process after
+a while pays for reading Numba and optad's runtime from disk (about 3 s more here).
 """
 from __future__ import annotations
 
@@ -86,6 +87,7 @@ def main():
     parser.add_argument("--kinds", default="vg,hvp", help="vg (value_and_grad), hvp, or both")
     parser.add_argument("--timeout", type=float, default=900)
     options = parser.parse_args()
+    run("vg", 4, options.timeout)   # warm-up, discarded
     rows = []
     for kind in options.kinds.split(","):
         for layers in [int(d) for d in options.depths.split(",")]:

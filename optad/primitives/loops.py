@@ -31,7 +31,8 @@ import numpy as np
 
 from ..ir.program import Lit, Program, ShapedArray
 from ..trace.tracer import Trace, bind
-from .registry import forward_rules, impl_rules, jvp_rules, primitive, shape_rules, vjp_rules
+from .registry import (forward_rules, impl_rules, jvp_rules, primal_jvp_rules, primitive,
+                       shape_rules, vjp_rules)
 from .shape import zeros_like
 
 scan_p = primitive("scan", "loops", multiple_results=True)
@@ -173,7 +174,12 @@ def _carry_fixpoint(body, n_index_consts, nz_consts, nz_carry, nz_xs):
         nz_carry = updated
 
 
-def _scan_jvp(primals, tangents, outs, *, body, length, reverse, start, n_consts, n_carry):
+def _scan_jvp(primals, tangents, outs, **params):
+    return _scan_primal_jvp(primals, tangents, **params)[1]
+
+
+def _scan_primal_jvp(primals, tangents, *, body, length, reverse, start, n_consts, n_carry):
+    """(outputs, output tangents) of one scan carrying the primal and the tangent."""
     from ..transforms.jvp import jvp_traceable
     consts, init, xs = _split(primals, n_consts, n_carry)
     t_consts, t_init, t_xs = _split(tangents, n_consts, n_carry)
@@ -206,7 +212,7 @@ def _scan_jvp(primals, tangents, outs, *, body, length, reverse, start, n_consts
     d_carry = _expand(nz_k, carry_out[n_carry:n_carry + n_tk])
     n_y = len(body.outputs) - n_carry
     d_ys = _expand(nz_y, ys[n_y:])
-    return d_carry + d_ys
+    return list(carry_out[:n_carry]) + list(ys[:n_y]), d_carry + d_ys
 
 
 def _scan_forward(*primals, body, length, reverse, start, n_consts, n_carry):
@@ -266,6 +272,7 @@ def _scan_vjp(cts, primals, outs, *, residuals, body, length, reverse, start, n_
 shape_rules[scan_p] = _scan_shape
 impl_rules[scan_p] = _scan_impl
 jvp_rules[scan_p] = _scan_jvp
+primal_jvp_rules[scan_p] = _scan_primal_jvp
 forward_rules[scan_p] = _scan_forward
 vjp_rules[scan_p] = _scan_vjp
 

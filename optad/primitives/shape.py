@@ -295,6 +295,8 @@ impl_rules[stack_p] = lambda *xs: np.stack(xs)
 
 
 def _stack_shape(*avals, lits):
+    if not avals:
+        raise ShapeError("stack: needs at least one operand")
     first = avals[0]
     for a in avals[1:]:
         if a.shape != first.shape or a.dtype != first.dtype:
@@ -333,8 +335,8 @@ impl_rules[unstack_p] = lambda x: tuple(x)   # views of x's rows (0-d: NumPy sca
 
 
 def _unstack_shape(x, lits):
-    if not x.shape:
-        raise ShapeError("unstack: a 0-d operand has no rows")
+    if not x.shape or x.shape[0] == 0:
+        raise ShapeError(f"unstack: an operand of shape {x.shape} has no rows")
     return tuple(ShapedArray(tuple(x.shape[1:]), x.dtype) for _ in range(x.shape[0]))
 
 

@@ -178,3 +178,15 @@ def test_rerolled_mlp_kernel_does_not_grow_with_depth():
         assert deep["eqns"] == short["eqns"], (kind, short, deep)
         assert deep["for"] == short["for"], (kind, short, deep)
         assert deep["lines"] - short["lines"] <= 20 - 8, (kind, short, deep)
+
+
+def test_cuda_backend_runs_them_on_the_host():
+    """Under the CUDA simulator stack and unstack run through their NumPy implementations."""
+    pytest.importorskip("numba.cuda")
+    if os.environ.get("NUMBA_ENABLE_CUDASIM") != "1":
+        pytest.skip("the CUDA backend is tested under Numba's simulator")
+    fun, args = _cases()["scalar_steps"]
+    value, grads = optad.value_and_grad(fun, backend="cuda")(*args)
+    reference = optad.value_and_grad(fun, backend="numpy")(*args)
+    assert_close(value, reference[0], rtol=1e-12)
+    assert_close(grads, reference[1], rtol=1e-12)
