@@ -12,6 +12,12 @@ Rule signatures:
     jvp_rules[p](primals, tangents, outs, **params) -> output tangent(s); tangents may be None
                                                        (a symbolic zero)
     vjp_rules[p](cotangent, primals, outs, **params) -> one cotangent (or None) per input
+    primal_jvp_rules[p](primals, tangents, **params) -> (outputs, output tangents): optional;
+                                                     forward mode uses it instead of the
+                                                     primitive and its JVP rule when a tangent
+                                                     is non-zero (a scan's tangent loop runs
+                                                     the primal body anyway: its outputs are
+                                                     the outputs, not a second loop's)
     forward_rules[p](*primals, **params)          -> (outputs, residuals): optional; reverse
                                                      mode's forward sweep uses it instead of
                                                      the primitive, and passes the residuals
@@ -48,6 +54,7 @@ shape_rules: dict = {}
 impl_rules: dict = {}
 jvp_rules: dict = {}
 vjp_rules: dict = {}
+primal_jvp_rules: dict = {}
 forward_rules: dict = {}
 primitives: dict = {}
 

@@ -1,8 +1,9 @@
 """Shape primitives: reshape, broadcast, transpose, strided slicing and its transpose (pad),
-gathers with integer arrays and their transpose (scatter-add), concatenation.
+gathers with integer arrays and their transpose (scatter-add), concatenation, and stacking n
+same-shaped arrays along a new first axis and its transpose (unstack, n results).
 
 All are linear, so each JVP applies the primitive to the tangent and each VJP is the
-transpose: slice <-> pad, gather <-> scatter_add, broadcast <-> sum.
+transpose: slice <-> pad, gather <-> scatter_add, broadcast <-> sum, stack <-> unstack.
 """
 from __future__ import annotations
 
@@ -282,3 +283,82 @@ def concatenate(xs, axis):
     if len(xs) == 1:
         return xs[0]
     return bind(concatenate_p, *xs, axis=int(axis))
+
+
+# --------------------------------------------------------------------------- stack / unstack
+# ``stack`` x_0 ... x_{n-1} (one shape and dtype) -> (n, *shape); ``unstack`` is its transpose,
+# one result per row.  reroll writes them for the xs of a rolled loop and the rows of its ys,
+# so a loop over n layers costs one equation (and one loop nest) to stack, not n.
+
+stack_p = primitive("stack", "shape")
+impl_rules[stack_p] = lambda *xs: np.stack(xs)
+
+
+def _stack_shape(*avals, lits):
+    if not avals:
+        raise ShapeError("stack: needs at least one operand")
+    first = avals[0]
+    for a in avals[1:]:
+        if a.shape != first.shape or a.dtype != first.dtype:
+            raise ShapeError("stack: operands differ: "
+                             f"{[(x.shape, str(x.dtype)) for x in avals]}")
+    return (ShapedArray((len(avals),) + tuple(first.shape), first.dtype),)
+
+
+shape_rules[stack_p] = _stack_shape
+
+
+def _filled(values, like):
+    """``values`` with each None replaced by one shared zero array shaped like ``like``."""
+    zero = None
+    filled = []
+    for v in values:
+        if v is None:
+            if zero is None:
+                zero = zeros_like(like)
+            v = zero
+        filled.append(v)
+    return filled
+
+
+def _stack_jvp(primals, tangents, outs):
+    if all(t is None for t in tangents):
+        return None
+    return stack(_filled(tangents, primals[0]))
+
+
+jvp_rules[stack_p] = _stack_jvp
+vjp_rules[stack_p] = lambda ct, primals, outs: unstack(ct)
+
+unstack_p = primitive("unstack", "shape", multiple_results=True)
+impl_rules[unstack_p] = lambda x: tuple(x)   # views of x's rows (0-d: NumPy scalars)
+
+
+def _unstack_shape(x, lits):
+    if not x.shape or x.shape[0] == 0:
+        raise ShapeError(f"unstack: an operand of shape {x.shape} has no rows")
+    return tuple(ShapedArray(tuple(x.shape[1:]), x.dtype) for _ in range(x.shape[0]))
+
+
+shape_rules[unstack_p] = _unstack_shape
+jvp_rules[unstack_p] = lambda primals, tangents, outs: (
+    None if tangents[0] is None else unstack(tangents[0]))
+
+
+def _unstack_vjp(cts, primals, outs):
+    if all(c is None for c in cts):
+        return [None]
+    return [stack(_filled(cts, outs[0]))]
+
+
+vjp_rules[unstack_p] = _unstack_vjp
+
+
+def stack(xs):
+    """The arrays ``xs`` (one shape and dtype) stacked along a new first axis."""
+    return bind(stack_p, *xs)
+
+
+def unstack(x):
+    """The rows of ``x`` (its first axis), as a list."""
+    return list(bind(unstack_p, x))

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..ir.program import Lit
-from ..primitives.registry import jvp_rules
+from ..primitives.registry import jvp_rules, primal_jvp_rules
 from ..primitives.shape import zeros_like
 from ..trace.tracer import Trace, bind, set_where
 
@@ -27,10 +27,13 @@ def jvp_traceable(program, primals, tangents, consts=None):
         tans_in = [t for _, t in ins]
         previous = set_where(eqn.where or None)
         try:
-            outs = bind(eqn.primitive, *prims_in, **eqn.params)
             if all(t is None for t in tans_in):
+                outs = bind(eqn.primitive, *prims_in, **eqn.params)
                 tans_out = None
+            elif eqn.primitive in primal_jvp_rules:
+                outs, tans_out = primal_jvp_rules[eqn.primitive](prims_in, tans_in, **eqn.params)
             else:
+                outs = bind(eqn.primitive, *prims_in, **eqn.params)
                 tans_out = jvp_rules[eqn.primitive](prims_in, tans_in, outs, **eqn.params)
         finally:
             set_where(previous)

@@ -14,7 +14,7 @@ from ..primitives.elementwise import add
 from ..primitives.loops import (INDEX_DTYPE, avals_of, depends, expand, is_float, scan_bind,
                                 scan_p, slice_aval, split_operands, trace_body, while_bind,
                                 while_p)
-from ..primitives.registry import forward_rules, jvp_rules, vjp_rules
+from ..primitives.registry import forward_rules, jvp_rules, primal_jvp_rules, vjp_rules
 from ..primitives.shape import zeros_like
 from .evaluate import eval_program
 from .jvp import jvp_traceable
@@ -33,7 +33,12 @@ def _carry_fixpoint(body, n_index_consts, nz_consts, nz_carry, nz_xs):
         nz_carry = updated
 
 
-def _scan_jvp(primals, tangents, outs, *, body, length, reverse, start, n_consts, n_carry):
+def _scan_jvp(primals, tangents, outs, **params):
+    return _scan_primal_jvp(primals, tangents, **params)[1]
+
+
+def _scan_primal_jvp(primals, tangents, *, body, length, reverse, start, n_consts, n_carry):
+    """(outputs, output tangents) of one scan carrying the primal and the tangent."""
     consts, init, xs = split_operands(primals, n_consts, n_carry)
     t_consts, t_init, t_xs = split_operands(tangents, n_consts, n_carry)
     nz_c = [t is not None for t in t_consts]
@@ -65,7 +70,7 @@ def _scan_jvp(primals, tangents, outs, *, body, length, reverse, start, n_consts
     d_carry = expand(nz_k, carry_out[n_carry:n_carry + n_tk])
     n_y = len(body.outputs) - n_carry
     d_ys = expand(nz_y, ys[n_y:])
-    return d_carry + d_ys
+    return list(carry_out[:n_carry]) + list(ys[:n_y]), d_carry + d_ys
 
 
 def _scan_forward(*primals, body, length, reverse, start, n_consts, n_carry):
@@ -158,6 +163,7 @@ def _while_forward(*primals, **params):
 
 
 jvp_rules[scan_p] = _scan_jvp
+primal_jvp_rules[scan_p] = _scan_primal_jvp
 forward_rules[scan_p] = _scan_forward
 vjp_rules[scan_p] = _scan_vjp
 jvp_rules[while_p] = _while_jvp

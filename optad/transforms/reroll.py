@@ -24,14 +24,14 @@ import numpy as np
 
 from ..ir.program import Eqn, Lit, Program, ShapedArray, Var, freeze_params
 from ..primitives.loops import INDEX_DTYPE, scan_p
-from ..primitives.shape import concatenate_p, reshape_p, slice_p
+from ..primitives.shape import stack_p, unstack_p
 
 MIN_ITERATIONS = 3
 MIN_EQUATIONS = 12
 MAX_PERIOD = 400
 
-# the reshapes, concatenations and slices a roll writes to stack xs and unstack ys: never rolled
-# themselves (with 13 or more layers they form a run, and rolling it would write another)
+# the stacks and unstacks a roll writes for xs and ys: never rolled themselves (a run of them,
+# rolled, would write another)
 _STACKING = weakref.WeakSet()
 
 
@@ -151,11 +151,11 @@ def _roll(program, start, period, count):
 
     # the body: one block, template = the last block (its variables leave the outer program)
     template = eqns[stop - period:stop]
-    const_vars, x_slots = {}, []
+    const_vars = {}
     index = Var(ShapedArray((), INDEX_DTYPE))
     carry_rels = sorted(carries)
     carry_in = {rel: Var(template[rel[0]].outputs[rel[1]].aval) for rel in carry_rels}
-    x_in = {}
+    x_in = {}   # the ids of one slot's per-iteration values -> (body input, the values)
     body_eqns = []
     for j, eqn in enumerate(template):
         ins = []
@@ -172,12 +172,13 @@ def _roll(program, start, period, count):
                     const_vars[slot[1].id] = (slot[1], Var(slot[1].aval))
                 ins.append(const_vars[slot[1].id][1])
             else:
-                x_slots.append(slot[1])
-                x_in[j, q] = Var(slot[1][0].aval)
-                ins.append(x_in[j, q])
+                key = tuple(a.id for a in slot[1])   # slots reading the same values: one xs
+                if key not in x_in:
+                    x_in[key] = (Var(slot[1][0].aval), slot[1])
+                ins.append(x_in[key][0])
         body_eqns.append(Eqn(eqn.primitive, tuple(ins), eqn.params, eqn.outputs, eqn.where))
-    x_vars = [x_in[key] for key in sorted(x_in)]
-    x_lists = [slots[key][1] for key in sorted(x_in)]
+    x_vars = [inner for inner, _ in x_in.values()]
+    x_lists = [atoms for _, atoms in x_in.values()]
     consts = [outer for outer, _ in const_vars.values()]
     body = Program((index, *[inner for _, inner in const_vars.values()],
                     *[carry_in[rel] for rel in carry_rels], *x_vars), (), (), tuple(body_eqns),
@@ -185,7 +186,7 @@ def _roll(program, start, period, count):
 
     where_note = eqns[start].where
     new = list(eqns[:start])
-    xs = [_stack(atoms, new, where_note) for atoms in x_lists]
+    xs = [_emit(new, stack_p, atoms, {}, where_note)[0] for atoms in x_lists]
     final = [Var(template[rel[0]].outputs[rel[1]].aval) for rel in carry_rels]
     ys = [Var(ShapedArray((count,) + template[rel[0]].outputs[rel[1]].aval.shape,
                           template[rel[0]].outputs[rel[1]].aval.dtype)) for rel in ys_rels]
@@ -194,11 +195,15 @@ def _roll(program, start, period, count):
     new.append(Eqn(scan_p, (*consts, *[carries[rel] for rel in carry_rels], *xs), params,
                    (*final, *ys), where_note))
     subst = {}
+    rows = {}   # ys index -> its rows (one unstack for all the rows read after the run)
     for var_id, (k, rel) in escaping.items():
         if k == count - 1 and rel in carries:
             subst[var_id] = final[carry_rels.index(rel)]
         else:
-            subst[var_id] = _row(ys[ys_rels.index(rel)], k, new, where_note)
+            y = ys_rels.index(rel)
+            if y not in rows:
+                rows[y] = _emit(new, unstack_p, [ys[y]], {}, where_note)
+            subst[var_id] = rows[y][k]
 
     def sub(atom):
         return atom if isinstance(atom, Lit) else subst.get(atom.id, atom)
@@ -211,23 +216,11 @@ def _roll(program, start, period, count):
 
 
 def _emit(new, primitive, inputs, params, where):
+    """Append one equation of ``primitive`` to ``new``; returns its outputs."""
     avals = primitive.abstract_eval(*[a.aval for a in inputs],
                                     lits=[isinstance(a, Lit) for a in inputs], **params)
     outs = tuple(Var(a) for a in avals)
     eqn = Eqn(primitive, tuple(inputs), params, outs, where)
     _STACKING.add(eqn)
     new.append(eqn)
-    return outs[0]
-
-
-def _stack(atoms, new, where):
-    rows = [_emit(new, reshape_p, [a], {"shape": (1,) + a.aval.shape}, where) for a in atoms]
-    return _emit(new, concatenate_p, rows, {"axis": 0}, where)
-
-
-def _row(stacked, k, new, where):
-    shape = stacked.aval.shape
-    row = _emit(new, slice_p, [stacked], {"starts": (k,) + (0,) * (len(shape) - 1),
-                                          "steps": (1,) * len(shape),
-                                          "sizes": (1,) + shape[1:]}, where)
-    return _emit(new, reshape_p, [row], {"shape": shape[1:]}, where)
+    return outs

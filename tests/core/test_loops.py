@@ -189,6 +189,16 @@ def test_loop_programs_print_and_typecheck(data):
     assert "reverse=True" in grad_text
 
 
+def test_forward_mode_through_a_scan_is_one_loop(data):
+    """The tangent loop carries the primal too, and its outputs are the primal outputs: the
+    HVP (forward over reverse) is one forward and one reverse loop, as the gradient."""
+    program = optad.hvp(pendulum, backend="numpy").lowered(data["th"], data["v"])
+    assert sum(e.primitive.name == "scan" for e in program.eqns) == 2
+    value, tangent = optad.jvp(pendulum, (data["th"],), (data["v"],), backend="numpy")
+    assert_close(value, pendulum_python(data["th"]), rtol=1e-12)
+    assert_close(tangent, directional(pendulum_python, [data["th"]], [data["v"]]), rtol=1e-6)
+
+
 def test_numba_kernel_has_one_loop_per_sweep(data):
     source = optad.show_source(optad.grad(pendulum), data["th"])
     assert source.count("for step_") == 2 and "(NumPy implementation)" not in source

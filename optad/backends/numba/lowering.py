@@ -178,6 +178,33 @@ def _concatenate(eqn, ins, outs):
     return "\n".join(lines)
 
 
+def _stack(eqn, ins, outs):
+    """One loop nest for all n operands: Numba indexes a tuple of arrays of one type with the
+    loop's index (``np.ascontiguousarray`` gives them one type: it returns a C-contiguous array
+    as it is and copies any other), so the code does not grow with n."""
+    out = eqn.outputs[0]
+    n, shape = out.shape[0], out.shape[1:]
+    name = outs[0]
+    lines = [f"{name} = np.empty({shape_text(out.shape)}, {dtype_name(out.dtype)})"]
+    if not shape:   # scalars (registers or literals): one store each
+        return "\n".join(lines + [f"{name}[{k}] = {x}" for k, x in enumerate(ins)])
+    lines.append(f"{name}_rows = (" + "".join(f"np.ascontiguousarray({x}), " for x in ins) + ")")
+    lines.append(f"for c0 in range({n}):")
+    lines.append(f"    {name}_row = {name}_rows[c0]")
+    index = []
+    for depth, extent in enumerate(shape, start=1):
+        lines.append("    " * depth + f"for c{depth} in range({int(extent)}):")
+        index.append(f"c{depth}")
+    lines.append("    " * (len(shape) + 1) +
+                 f"{name}[c0, {', '.join(index)}] = {name}_row[{', '.join(index)}]")
+    return "\n".join(lines)
+
+
+def _unstack(eqn, ins, outs):
+    """The rows as views (a 1-d operand's rows are scalars, as 0-d values are in kernels)."""
+    return "\n".join(f"{name} = {ins[0]}[{k}]" for k, name in enumerate(outs))
+
+
 def _reshape(eqn, ins, outs):
     if not eqn.inputs[0].shape:
         return (f"{outs[0]} = np.full({shape_text(eqn.outputs[0].shape)}, {ins[0]}, "
@@ -260,6 +287,8 @@ ARRAY = {
     sh.gather_p: _gather,
     sh.scatter_add_p: _scatter_add,
     sh.concatenate_p: _concatenate,
+    sh.stack_p: _stack,
+    sh.unstack_p: _unstack,
     red.cumsum_p: _cumsum,
     # views of stored arrays (fused into loop nests when their operand is a register value)
     sh.reshape_p: _reshape,
