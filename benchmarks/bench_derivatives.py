@@ -5,8 +5,9 @@ JAX, autograd and PyTorch (each optional), on least squares, MDS and the wine ML
 
 All methods of one problem are timed in one process, interleaved (one sample of each method per
 round, in a new random order each round, rounds repeated), float64; a sample is a batch of calls long enough to time well, and a
-method's time is the median over rounds.  Then optad's methods are timed quiet and with one busy
-process beside (a pure-Python loop on one core: "loaded", as on a machine running a second job),
+method's time is the median over rounds.  Then optad's methods (and, as references for what
+the neighbour costs any single-process code here, JAX's value_and_grad and the hand-written
+Numba gradient) are timed quiet and with one busy process beside (a pure-Python loop on one core: "loaded", as on a machine running a second job),
 in alternating blocks of rounds, so a change in the machine's other load hits both alike.
 Also measured, in fresh processes: the first call of a new MLP gradient kernel (trace, generate,
 compile) and the first call with a warm kernel cache.
@@ -233,6 +234,9 @@ def check_against_numpy(prob, ms):
         assert np.allclose(g, r, rtol=1e-9, atol=1e-12 * np.abs(r).max()), prob["name"]
 
 
+LOADED_REFERENCES = ("JAX jit value_and_grad", "Numba by hand")
+
+
 # --------------------------------------------------------------------------- first calls
 
 FIRST_CALL = textwrap.dedent("""
@@ -313,8 +317,11 @@ def main():
         times = time_interleaved(ms, rounds, settle=opts.settle)
         quiet, loaded = {}, {}
         if not opts.no_loaded:
+            # optad's calls, and as references for what the busy neighbour costs any
+            # single-process code on this machine, JAX's value_and_grad and the Numba gradient
             quiet, loaded = time_quiet_and_loaded(
-                {k: f for k, f in ms.items() if k.startswith("optad")}, rounds, opts.settle)
+                {k: f for k, f in ms.items() if k.startswith("optad") or k in LOADED_REFERENCES},
+                rounds, opts.settle)
         rows.append((prob["name"], times, quiet, loaded))
         print(f"## {prob['name']}" + ("   (then quiet / loaded: alternating blocks, one busy "
                                       "process beside)" if loaded else ""))
@@ -326,8 +333,9 @@ def main():
 
     print("Ratios (< 1 means optad is faster):\n")
     print("| problem | optad v&g (us) | / JAX | / best by hand | v&g / f | hvp / v&g | "
-          "loaded v&g (us) | loaded / quiet (f, v&g, hvp) |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+          "loaded v&g (us) | loaded / quiet (f, v&g, hvp) | references loaded / quiet (JAX "
+          "v&g, Numba by hand) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, t, quiet, loaded in rows:
         vg = t["optad value_and_grad"]
         jax_r = f"{vg / t['JAX jit value_and_grad']:.2f}" if "JAX jit value_and_grad" in t else "-"
@@ -335,9 +343,10 @@ def main():
         if loaded:
             load_cols = (f"{loaded['optad value_and_grad'] * 1e6:.1f} | " + ", ".join(
                 f"{loaded[k] / quiet[k]:.2f}" for k in ("optad f", "optad value_and_grad",
-                                                     "optad hvp")))
+                                                     "optad hvp"))) + " | " + ", ".join(
+                f"{loaded[k] / quiet[k]:.2f}" for k in LOADED_REFERENCES if k in loaded)
         else:
-            load_cols = "- | -"
+            load_cols = "- | - | -"
         print(f"| {name} | {vg * 1e6:.1f} | {jax_r} | {vg / hand:.2f} | "
               f"{vg / t['optad f']:.2f} | {t['optad hvp'] / vg:.2f} | {load_cols} |")
     if opts.only:   # a subset of the problems: no first-call measurement either
