@@ -158,8 +158,8 @@ def _kernel_counts(transformed, args):
     source = optad.show_source(transformed, *args)
     code = [line for line in source.split('"""', 2)[2].splitlines()
             if line.strip() and not line.strip().startswith("#")]
-    return {"eqns": len(program.eqns), "for": sum(line.lstrip().startswith("for ") for line in code),
-            "lines": len(code)}
+    loops = sum(line.lstrip().startswith("for ") for line in code)
+    return {"eqns": len(program.eqns), "for": loops, "lines": len(code)}
 
 
 def test_rerolled_mlp_kernel_does_not_grow_with_depth():
