@@ -1,7 +1,8 @@
 """Resident memory per distinct kernel in one long-running process, and what dropping every
 reference gives back.
 
-    python benchmarks/bench_kernel_memory.py [--kernels 200] [--mode grad|jit]
+    python benchmarks/bench_kernel_memory.py [--kernels 200] [--mode grad|jit] [--cached]
+        [--tiered] [--release-numba]
 
 Builds N distinct small kernels (``optad.grad`` of a short chain of elementwise functions, a
 different chain and length for each, so each is a new program and a new kernel) in one
@@ -10,7 +11,9 @@ resident set size (RSS, /proc/self/statm) per kernel, then the RSS after every r
 script holds is dropped and the garbage collector has run (RSS is read after glibc's
 ``malloc_trim``, so freed heap pages are not counted). ``--cached`` runs a second pass in a
 fresh process that loads the same kernels from the cache written by the first, so compiling
-is not counted. ``--release-numba`` then drops, as an experiment, what Numba and LLVM keep of
+is not counted. ``--tiered`` runs one with ``OPTAD_TIERED=1`` on its own empty cache: worker
+processes compile every kernel and this process loads them (RSS is read once the compiled
+kernels are in use). ``--release-numba`` then drops, as an experiment, what Numba and LLVM keep of
 every kernel (see ``release_numba``) and prints what that gives back.
 """
 from __future__ import annotations
@@ -59,19 +62,31 @@ def measure(n: int, mode: str, release: bool = False, offset: int = 0) -> dict:
     sys.path.insert(0, str(ROOT))
     import numpy as np
     import optad
-    from optad.backends.numba import cache
+    from optad.backends.numba import cache, tiered
+
+    def compiled_everywhere():
+        """Under OPTAD_TIERED=1: wait for the workers and call again, so the kernels in use
+        are the compiled ones, loaded from the cache the workers wrote."""
+        tiered.wait_all()
+        for g in held:
+            g(x)
 
     x = np.linspace(0.1, 0.9, 7)
     transform = optad.grad if mode == "grad" else optad.jit
-    transform(function(10 ** 6))(x)          # warm-up: Numba's own first-use costs
+    held = [transform(function(10 ** 6))]    # warm-up: Numba's own first-use costs
+    held[0](x)
+    compiled_everywhere()
+    held.clear()
     start = trimmed_rss_mb()
-    held, marks, t0 = [], [], time.perf_counter()
+    marks, t0 = [], time.perf_counter()
     for i in range(offset, offset + n):
         g = transform(function(i))
         g(x)
         held.append(g)
         if (i - offset + 1) % max(n // 4, 1) == 0:
+            compiled_everywhere()
             marks.append((i - offset + 1, trimmed_rss_mb() - start))
+    compiled_everywhere()
     elapsed = time.perf_counter() - t0
     built = trimmed_rss_mb()
     held.clear()
@@ -145,6 +160,9 @@ def main():
     parser.add_argument("--mode", choices=["grad", "jit"], default="grad")
     parser.add_argument("--cached", action="store_true",
                         help="also measure a fresh process loading the kernels from the cache")
+    parser.add_argument("--tiered", action="store_true",
+                        help="also measure OPTAD_TIERED=1: worker processes compile, this one "
+                             "loads")
     parser.add_argument("--release-numba", action="store_true",
                         help="then also drop what Numba and LLVM keep (an experiment)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
@@ -153,9 +171,14 @@ def main():
         print(json.dumps(measure(args.kernels, args.mode, args.release_numba)))
         return
     with tempfile.TemporaryDirectory(prefix="optad-bench-memory-") as folder:
-        env = dict(os.environ, OPTAD_CACHE_DIR=folder, OPTAD_TIERED="0")
-        runs = [("compiled", None)] + ([("loaded from the cache", None)] if args.cached else [])
-        for label, _ in runs:
+        shared = dict(os.environ, OPTAD_CACHE_DIR=str(Path(folder) / "cache"), OPTAD_TIERED="0")
+        runs = [("compiled", shared)] + ([("loaded from the cache", shared)] if args.cached
+                                          else [])
+        if args.tiered:
+            runs.append(("compiled by tiered workers, loaded here (OPTAD_TIERED=1)",
+                         dict(os.environ, OPTAD_CACHE_DIR=str(Path(folder) / "tiered"),
+                              OPTAD_TIERED="1")))
+        for label, env in runs:
             done = subprocess.run([sys.executable, __file__, "--child", "--kernels",
                                    str(args.kernels), "--mode", args.mode]
                                   + ["--release-numba"] * args.release_numba, env=env,
