@@ -158,6 +158,8 @@ def stack(arrays, axis=0, out=None, dtype=None, casting=None):
         raise ValueError(f"stack: all input arrays must have the same shape, got {shapes}")
     ndim = arrays[0].ndim + 1
     axis = int(axis) % ndim
+    if axis == 0:   # one equation (one loop nest in a kernel) whatever the number of arrays
+        return sh.stack(arrays)
     return sh.concatenate([expand_dims(a, axis) for a in arrays], axis)
 
 
