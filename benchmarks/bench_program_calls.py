@@ -16,7 +16,9 @@ optad / JAX, and loaded / quiet for each library.  optad compiles in this proces
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -25,7 +27,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 os.environ["OPTAD_TIERED"] = "0"
-os.environ.setdefault("OPTAD_CACHE_DIR", tempfile.mkdtemp(prefix="optad-bench-cache-"))
+if "OPTAD_CACHE_DIR" not in os.environ:   # a private empty cache, removed at exit
+    os.environ["OPTAD_CACHE_DIR"] = tempfile.mkdtemp(prefix="optad-bench-cache-")
+    atexit.register(shutil.rmtree, os.environ["OPTAD_CACHE_DIR"], ignore_errors=True)
 
 import numpy as onp  # noqa: E402
 
