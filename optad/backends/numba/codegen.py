@@ -13,10 +13,11 @@ segments: the kernel.
 from __future__ import annotations
 
 from ...ir.program import Lit, Program, Var, format_program
+from ...primitives.shape import stack_p, unstack_p
 from ..schedule import SHAPE_OPS, LoopGroup, group_equations, is_fusible, schedule
 from ..schedule_nest import INDENT, Nest
 from . import naming
-from .lowering import ARRAY, dtype_name, literal
+from .lowering import ARRAY, dtype_name, literal, shape_text
 from .loops import is_loop, loop_is_lowerable, lower_loop
 from .nest_writer import comment_text, write_nest
 
@@ -113,14 +114,50 @@ def _name_like_printer(program, names):
                 _name_like_printer(value, names)
 
 
+# --------------------------------------------------------------------------- host-side stacks
+
+def _host_equations(program):
+    """``(before, body, after)``: the program's equations with the stacks of kernel inputs
+    taken to the front and the unstacks into kernel outputs taken to the end, both run in
+    Python by the kernel around its compiled segments.  Every array a compiled function takes
+    or returns costs Numba about 10 ms of compile time in its wrapper; a rerolled loop's
+    per-layer weights and their gradients are one such array per layer.  In Python the stack
+    is one row copy per input and the unstack one view per output, no slower per call than
+    Numba's own unboxing and boxing of the separate arrays."""
+    inputs = {v.id for v in (*program.inputs, *program.constvars)}
+    read = {a.id for e in program.eqns for a in e.inputs if isinstance(a, Var)}
+    before, body, after = [], [], []
+    for eqn in program.eqns:
+        if (eqn.primitive is stack_p and len(eqn.inputs) > 1 and eqn.outputs[0].shape[1:]
+                and all(isinstance(a, Var) and a.id in inputs for a in eqn.inputs)):
+            before.append(eqn)
+        elif (eqn.primitive is unstack_p and isinstance(eqn.inputs[0], Var)
+                and not any(v.id in read for v in eqn.outputs)):
+            after.append(eqn)
+        else:
+            body.append(eqn)
+    return before, body, after
+
+
+def _host_stack(eqn, names):
+    out = eqn.outputs[0]
+    return [f"{names(out)} = np.empty({shape_text(out.shape)}, {dtype_name(out.dtype)})",
+            *(f"{names(out)}[{k}] = {names(a)}" for k, a in enumerate(eqn.inputs))]
+
+
+def _host_unstack(eqn, names):
+    return [f"{names(v)} = {names(eqn.inputs[0])}[{k}]" for k, v in enumerate(eqn.outputs)]
+
+
 def generate(program, header=""):
     """Source of the kernel module, and the fallback equations ``make_kernel`` needs."""
     names = naming.KernelNames()
     _name_like_printer(program, names)
+    host_before, body_eqns, host_after = _host_equations(program)
 
     # runs of lowerable equations (segments) and single fallback equations
     pieces = []
-    for eqn in program.eqns:
+    for eqn in body_eqns:
         if is_lowerable(eqn):
             if pieces and isinstance(pieces[-1], list):
                 pieces[-1].append(eqn)
@@ -132,15 +169,19 @@ def generate(program, header=""):
     # which variables each piece needs from before it
     later_use = [set() for _ in pieces]
     needed = {a.id for a in program.outputs if isinstance(a, Var)}
+    needed.update(e.inputs[0].id for e in host_after)
     for i in range(len(pieces) - 1, -1, -1):
         later_use[i] = set(needed)
         for eqn in (pieces[i] if isinstance(pieces[i], list) else [pieces[i]]):
             needed.update(a.id for a in eqn.inputs if isinstance(a, Var))
 
     available = [v for v in (*program.inputs, *program.constvars)]
+    available += [e.outputs[0] for e in host_before]
     defs = []
-    calls = []           # the kernel's body: segment calls (with a retry) and fallbacks
-    segment_calls = []   # the same segment calls, plain: the body of ``entry``
+    # the kernel's body: host stacks, segment calls (with a retry) and fallbacks, host unstacks
+    calls = [line for e in host_before for line in _host_stack(e, names)]
+    # the same in Numba, segment calls plain: the body of ``entry``
+    segment_calls = [line for e in host_before for line in lower_segment([e], names, {e.outputs[0].id})]
     fallbacks = []
     for i, piece in enumerate(pieces):
         eqns = piece if isinstance(piece, list) else [piece]
@@ -171,6 +212,9 @@ def generate(program, header=""):
                 if not v.shape:
                     calls.append(f"{names(v)} = np.asarray({names(v)})[()]")
         available += outs
+    for e in host_after:
+        calls += _host_unstack(e, names)
+        segment_calls += _host_unstack(e, names)
 
     def output(atom):
         if isinstance(atom, Lit):
