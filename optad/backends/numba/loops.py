@@ -80,7 +80,7 @@ def _lower_scan(eqn, names, lower_segment, comment, atom):
     lines = [f"# ---- {comment(eqn)[2:]} ({length} steps{', reversed' if p['reverse'] else ''})"]
     lines += [f"{names(v)} = {atom(a)}" for v, a in zip(b_consts, consts)]
     lines += [f"{names(v)} = {atom(a)}" for v, a in zip(b_carry, init)]
-    lines += [f"{names(y)} = np.empty({shape_text(y.shape)}, {dtype_name(y.dtype)})" for y in ys]
+    lines += [f"{names(y)} = rt.empty({shape_text(y.shape)}, {dtype_name(y.dtype)})" for y in ys]
     inner = [f"{position} = {length - 1} - {step}" if p["reverse"] else f"{position} = {step}",
              f"{names(index)} = np.int64({p['start']} + {position})"]
     inner += [f"{names(v)} = {atom(a)}[{position}]" for v, a in zip(b_xs, xs)]

@@ -122,7 +122,7 @@ def strided_copy(dst, src, starts, steps, shape, op="="):
 def _pad(eqn, ins, outs):
     p = eqn.params
     out = eqn.outputs[0]
-    return "\n".join([f"{outs[0]} = np.zeros({shape_text(out.shape)}, {dtype_name(out.dtype)})"]
+    return "\n".join([f"{outs[0]} = rt.zeros({shape_text(out.shape)}, {dtype_name(out.dtype)})"]
                      + strided_copy(outs[0], ins[0], p["starts"], p["steps"],
                                     eqn.inputs[0].shape))
 
@@ -130,7 +130,7 @@ def _pad(eqn, ins, outs):
 def _pad_sum(eqn, ins, outs):
     out = eqn.outputs[0]
     # 0.0 + x, as the NumPy backend computes it (so even the sign of a zero agrees)
-    lines = [f"{outs[0]} = np.zeros({shape_text(out.shape)}, {dtype_name(out.dtype)})"]
+    lines = [f"{outs[0]} = rt.zeros({shape_text(out.shape)}, {dtype_name(out.dtype)})"]
     for (starts, steps), atom, name in zip(eqn.params["pads"], eqn.inputs, ins):
         lines += strided_copy(outs[0], name, starts, steps, atom.shape, "+=")
     return "\n".join(lines)
@@ -168,7 +168,7 @@ def _cumsum(eqn, ins, outs):
 
 def _concatenate(eqn, ins, outs):
     axis, out = eqn.params["axis"], eqn.outputs[0]
-    lines = [f"{outs[0]} = np.empty({shape_text(out.shape)}, {dtype_name(out.dtype)})"]
+    lines = [f"{outs[0]} = rt.empty({shape_text(out.shape)}, {dtype_name(out.dtype)})"]
     offset = 0
     for atom, name in zip(eqn.inputs, ins):
         starts = [0] * len(out.shape)
@@ -185,7 +185,7 @@ def _stack(eqn, ins, outs):
     out = eqn.outputs[0]
     n, shape = out.shape[0], out.shape[1:]
     name = outs[0]
-    lines = [f"{name} = np.empty({shape_text(out.shape)}, {dtype_name(out.dtype)})"]
+    lines = [f"{name} = rt.empty({shape_text(out.shape)}, {dtype_name(out.dtype)})"]
     if not shape:   # scalars (registers or literals): one store each
         return "\n".join(lines + [f"{name}[{k}] = {x}" for k, x in enumerate(ins)])
     lines.append(f"{name}_rows = (" + "".join(f"np.ascontiguousarray({x}), " for x in ins) + ")")
@@ -207,7 +207,7 @@ def _unstack(eqn, ins, outs):
 
 def _reshape(eqn, ins, outs):
     if not eqn.inputs[0].shape:
-        return (f"{outs[0]} = np.full({shape_text(eqn.outputs[0].shape)}, {ins[0]}, "
+        return (f"{outs[0]} = rt.full({shape_text(eqn.outputs[0].shape)}, {ins[0]}, "
                 f"{dtype_name(eqn.outputs[0].dtype)})")
     return (f"{outs[0]} = np.ascontiguousarray({ins[0]})"
             f".reshape({shape_text(eqn.params['shape'])})")
@@ -222,7 +222,7 @@ def _transpose(eqn, ins, outs):
 
 def _fill(eqn, ins, outs):
     out = eqn.outputs[0]
-    return f"{outs[0]} = np.full({shape_text(out.shape)}, {ins[0]}, {dtype_name(out.dtype)})"
+    return f"{outs[0]} = rt.full({shape_text(out.shape)}, {ins[0]}, {dtype_name(out.dtype)})"
 
 
 def _batch(eqn):

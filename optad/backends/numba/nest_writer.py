@@ -218,7 +218,7 @@ class NestWriter:
                                                   self.stack[m + 1] if d > m else None, m)
             else:
                 name = self.names(out)
-                self.prelude.append(f"{name} = np.full({shape_text(out.shape)}, "
+                self.prelude.append(f"{name} = rt.full({shape_text(out.shape)}, "
                                     f"{init(out.dtype)}, {dtype_name(out.dtype)})")
                 self.place(d, ops)
                 value = self.read(ops[0])
@@ -240,7 +240,7 @@ class NestWriter:
                 self.place(0, [("var", out)])
                 self.emit(Assign(name, Expr((self.read(("var", out)),))))
             return
-        self.prelude.append(f"{name} = np.empty({shape_text(out.shape)}, {dtype_name(out.dtype)})")
+        self.prelude.append(f"{name} = rt.empty({shape_text(out.shape)}, {dtype_name(out.dtype)})")
         self.place(self.depth(labels), [("var", out)])
         self.emit(Store(Load(name, self.index(labels)), Expr((self.read(("var", out)),))))
 

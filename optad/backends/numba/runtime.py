@@ -44,6 +44,28 @@ def _sum_add(acc, value):
     return lambda acc, value: acc + value
 
 
+# --------------------------------------------------------------------------- allocation
+
+# Kernels allocate through these instead of np.empty/np.zeros/np.full: Numba compiles its own
+# implementation of those again in every process (50-100 ms for each rank and dtype, paid by
+# the first kernel of a process), while these are compiled once per rank and dtype and then
+# loaded from Numba's cache.
+
+@njit(**_JIT)
+def empty(shape, dtype):
+    return np.empty(shape, dtype)
+
+
+@njit(**_JIT)
+def zeros(shape, dtype):
+    return np.zeros(shape, dtype)
+
+
+@njit(**_JIT)
+def full(shape, value, dtype):
+    return np.full(shape, value, dtype)
+
+
 # --------------------------------------------------------------------------- matrix products
 
 def blas_operand(a):
