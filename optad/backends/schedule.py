@@ -313,7 +313,62 @@ def group_equations(eqns, views=frozenset()) -> list:
                 if not part.try_add(eqn):
                     raise AssertionError("a part of a loop group no longer fits one nest")
             split.append(part)
-    return split
+    merged = []
+    for item in split:
+        previous = merged[-1] if merged else None
+        if isinstance(item, LoopGroup) and isinstance(previous, LoopGroup):
+            both = share_loops(previous, item, views)
+            if both is not None:
+                merged[-1] = both
+                continue
+        merged.append(item)
+    return merged
+
+
+def share_loops(first: LoopGroup, second: LoopGroup, views):
+    """One nest for two consecutive loop groups, the second reading nothing the first defines,
+    whose loops have the same extents in the same order (their labels identified in loop
+    order), or None.  Every loop nest costs Numba's frontend about 20 ms to compile, whatever
+    it computes."""
+    if any(first.defines(a) for e in second.eqns for a in e.inputs):
+        return None
+    order_a, order_b = first.loop_order(), second.loop_order()
+    if [first.size[a] for a in order_a] != [second.size[b] for b in order_b]:
+        return None
+    both = LoopGroup(views)
+    for eqn in (*first.eqns, *second.eqns):
+        if not both.try_add(eqn):
+            return None
+    # the same equations give the same labels again: find each part's loops in ``both``
+    rename_a, rename_b = _labels_map(first, both, 0), _labels_map(second, both, len(first.eqns))
+    if rename_a is None or rename_b is None:
+        return None
+    saved = dict(both.parent)
+    for a, b in zip(order_a, order_b):
+        both._union(rename_a[a], rename_b[b])
+    if not both._consistent() or len(both.loop_order()) != len(order_a):
+        both.parent = saved
+        return None
+    return both
+
+
+def _labels_map(part: LoopGroup, both: LoopGroup, offset: int):
+    """Root label of ``part`` -> root label of the same loop in ``both`` (whose equations from
+    ``offset`` on are ``part``'s, in order)."""
+    mapping = {}
+    for i, eqn in enumerate(part.eqns):
+        pairs = [(part.domain[i], both.domain[offset + i]),
+                 (part.labels[eqn.outputs[0].id], both.labels[eqn.outputs[0].id])]
+        for mine, theirs in pairs:
+            for x, y in zip(mine, theirs):
+                if (x == UNIT) != (y == UNIT):
+                    return None
+                if x == UNIT:
+                    continue
+                x, y = part.find(x), both.find(y)
+                if mapping.setdefault(x, y) != y:
+                    return None
+    return mapping
 
 
 def schedule(eqns, needed_after) -> tuple:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from ...ir.program import Lit, Program, Var, format_program
 from ...primitives.shape import stack_p, unstack_p
-from ..schedule import SHAPE_OPS, LoopGroup, group_equations, is_fusible, schedule
+from ..schedule import SHAPE_OPS, LoopGroup, group_equations, is_fusible, schedule, share_loops
 from ..schedule_nest import INDENT, Nest
 from . import naming
 from .lowering import ARRAY, dtype_name, literal, shape_text
@@ -68,11 +68,34 @@ def lower_segment(eqns, names, needed_after):
             continue
         nest = write_nest(item, names, _stored_vars(items, needed_after))
         if isinstance(nest, Nest):
+            nest = _absorb_following(items, i, nest, names, needed_after, views)
             lines += nest.lines()
             i += 1
         else:   # split the group where it stops fitting one nest; the earlier items stand
             items[i:i + 1] = _split_group(item, nest, views)
     return lines
+
+
+def _absorb_following(items, i, nest, names, needed_after, views):
+    """``nest`` (written for ``items[i]``) with the following independent loop groups of the
+    same extents in it, as far as they fit one nest (``items`` updated): splitting a group
+    where it stops fitting leaves such neighbours, e.g. an elementwise sum beside a
+    reduction."""
+    while i + 1 < len(items) and isinstance(items[i + 1], LoopGroup):
+        alone = write_nest(items[i + 1], names, _stored_vars(items, needed_after))
+        if not isinstance(alone, Nest):   # split it first, as the caller would
+            items[i + 1:i + 2] = _split_group(items[i + 1], alone, views)
+            continue
+        both = share_loops(items[i], items[i + 1], views)
+        if both is None:
+            break
+        trial = items[:i] + [both] + items[i + 2:]
+        merged = write_nest(both, names, _stored_vars(trial, needed_after))
+        if not isinstance(merged, Nest):
+            break
+        items[i:i + 2] = [both]
+        nest = merged
+    return nest
 
 
 def _split_group(group, k, views):
