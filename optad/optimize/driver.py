@@ -4,7 +4,9 @@ the callback, the history, the best point and the final OptimizeResult.
 When the problem has njit entries (float64, the method's ``compiled`` option not off), the steps
 run compiled: with no callback the whole loop is the backend's compiled driver
 (optad/backends/numba/driver.py); with a callback this loop calls the compiled ``update`` once
-per iteration.  Otherwise the same step code runs in Python on the problem's Python callables.
+per iteration.  Otherwise the same step code runs in Python on the problem's Python callables;
+so does a call whose compiled loop another process is still compiling (the tiered first call,
+``entries.loop_ready``).
 """
 from __future__ import annotations
 
@@ -25,6 +27,8 @@ def run(method, problem, x0, params, unravel, callback=None, disp=False, compile
     outcome = None
     entries = problem.njit_entries(method.NEEDS) \
         if compiled and x0.dtype == np.float64 else None
+    if entries is not None and callback is None and not entries.loop_ready(method, x0, params):
+        entries = None   # the compiled loop is being compiled elsewhere: Python steps this time
     if entries is not None and callback is None:
         outcome = entries.drive(method, x0, params)
         if outcome is not None:

@@ -5,7 +5,9 @@
 ``PAYLOAD`` is a pickle of the module's path in the kernel cache, the kernel's arguments and its
 constants.  The worker imports the module from the cache, runs the kernel once on those
 arguments (so every segment is compiled for exactly the types the caller passes), which saves
-the machine code in the cache, marks the module compiled, and exits 0.
+the machine code in the cache, marks the module compiled, and exits 0.  A payload of kind
+``driver`` names a compiled optimisation loop's module (backends/numba/driver.py) and the
+loop's arguments instead: the worker runs the loop once, which compiles it into the cache.
 """
 from __future__ import annotations
 
@@ -19,6 +21,16 @@ def main(payload_path: str) -> int:
         payload = pickle.load(handle)
     from . import prepare_module
     from .tiered import mark_compiled
+    if payload.get("kind") == "driver":
+        import numpy as np
+
+        from .cache import cache_dir, load_module
+        sys.path.insert(0, str(cache_dir()))   # the loop imports its entries' modules by name
+        module = load_module(Path(payload["module"]).read_text())
+        x0, args, params = payload["x0"], payload["args"], payload["params"]
+        module.drive(x0, args, params, np.empty((params.maxiter + 1, 6)))
+        mark_compiled(module)
+        return 0
     module = prepare_module(Path(payload["module"]).read_text())
     kernel = module.make_kernel(payload["constants"], [])
     kernel(*payload["args"])

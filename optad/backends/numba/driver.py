@@ -17,6 +17,7 @@ import inspect
 import math
 import warnings
 from pathlib import Path
+from types import SimpleNamespace
 
 import numba
 import numpy as np
@@ -24,7 +25,7 @@ from numba.core.errors import NumbaError
 
 from ...optimize.calls import bind
 from ...optimize.step import RUNNING
-from . import cache
+from . import cache, tiered
 from .host import HAVE_CLOCK, interrupted, now
 from .specialise import _import_name
 from .warm_start import fast_cache_loads
@@ -133,6 +134,43 @@ def _compiled(method, entries):
     return functions
 
 
+_LOOP_WORKERS: dict = {}   # driver module file -> (worker process, payload path)
+
+
+def loop_ready(method, entries, x0, params) -> bool:
+    """Whether ``drive`` should run this call's loop compiled.  Compiling a method's loop for
+    new entries takes Numba seconds (Newton-CG's 10-15 s here) while running its iterations in
+    Python takes a fraction of one, so with the tiered first call on (``OPTAD_TIERED``, as for
+    kernels: tiered.py) a loop not compiled before, in this process or into the cache, is
+    compiled by a worker process and this call runs the Python driver; a later call finds the
+    machine code in the cache.  True when compiling here is the only way (an in-memory module,
+    a worker that cannot start) or once the worker has finished."""
+    if tiered.disabled():
+        return True
+    try:
+        function = _compiled(method, entries)[0]
+    except NumbaError:
+        return True   # drive reports it and falls back
+    file = getattr(function, "py_func", None) and function.py_func.__globals__.get("__file__")
+    if not file:
+        return True
+    running = _LOOP_WORKERS.get(file)
+    if running is not None:
+        if running[0].poll() is None:
+            return False
+        del _LOOP_WORKERS[file]
+        tiered.finished(*running)
+        return True   # loads the worker's machine code (or compiles here if it failed)
+    if function.signatures or tiered.marker(SimpleNamespace(__file__=file)).exists():
+        return True
+    started = tiered.start_worker({"kind": "driver", "module": file, "x0": x0,
+                                   "args": entries.args, "params": params})
+    if started is None:
+        return True
+    _LOOP_WORKERS[file] = started
+    return False
+
+
 def drive(method, entries, x0, params):
     """``(state, history rows, best, interrupted)`` of ``method`` run compiled from the float64
     vector ``x0``; rows are (f, grad_norm, nfev, njev, nhev, time), best is (f, x, g) or None.
@@ -142,6 +180,9 @@ def drive(method, entries, x0, params):
     try:
         function = _compiled(method, entries)[0]
         state, n, best_f, best_x, best_g, stop = function(x0, entries.args, params, rows)
+        file = function.py_func.__globals__.get("__file__")
+        if file:   # a later process need not tier it (loop_ready)
+            tiered.mark_compiled(SimpleNamespace(__file__=file))
     except NumbaError as exc:
         warnings.warn(f"{method.NAME}: the compiled loop could not be built ({exc}); running "
                       "the Python loop", RuntimeWarning, stacklevel=4)

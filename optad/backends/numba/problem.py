@@ -36,6 +36,11 @@ class NjitEntries(NamedTuple):
         from .driver import drive
         return drive(method, self, x0, params)
 
+    def loop_ready(self, method, x0, params):
+        """Whether ``drive`` runs compiled now, or a worker is compiling it (driver.py)."""
+        from .driver import loop_ready
+        return loop_ready(method, self, x0, params)
+
     def steps(self, method, x0, params):
         """The method's first state and its compiled ``update`` (driver.py)."""
         from .driver import steps

@@ -19,6 +19,9 @@ cache (``__pycache__/<kernel>.compiled`` marks them), kernels with equations run
 (no single entry to compile), programs whose NumPy evaluation is long (loops of many steps), and
 anything under ``OPTAD_TIERED=0``.  ``OPTAD_TIERED=1`` tiers every eligible kernel whatever its
 length (used by the tests).  Workers still running when the interpreter exits are stopped.
+
+The compiled loops of ``optad.minimize`` (driver.py) are tiered the same way: the first call
+runs the Python driver while a worker compiles the loop.
 """
 from __future__ import annotations
 
@@ -83,7 +86,7 @@ def evaluated_equations(program: Program) -> int:
 def tiered_kernel(kernel, program, module, source: str):
     """``kernel``, or a TieredKernel around it when a tiered first call pays (see above)."""
     setting = _setting()
-    if setting in ("0", "off", "false", "no") or kernel.entry is None:
+    if disabled() or kernel.entry is None:
         return kernel
     file = getattr(module, "__file__", None)
     if file is None or not Path(file).is_file() or marker(module).exists():
@@ -123,31 +126,18 @@ class TieredKernel:
         if any(isinstance(a, np.ndarray) and not (a.flags.c_contiguous or a.flags.f_contiguous)
                for a in args):
             return False   # a pickled copy would have another layout: compile here
-        try:
-            handle, path = tempfile.mkstemp(prefix="optad-tiered-", suffix=".pkl")
-            with os.fdopen(handle, "wb") as out:
-                pickle.dump({"module": self.module.__file__, "args": args,
-                             "constants": list(self.kernel.constants)}, out)
-            package_root = str(Path(__file__).resolve().parents[3])
-            env = dict(os.environ, OPTAD_TIERED="0",
-                       PYTHONPATH=os.pathsep.join(
-                           p for p in (package_root, os.environ.get("PYTHONPATH")) if p))
-            self.worker = subprocess.Popen(
-                [sys.executable, "-m", "optad.backends.numba.compile_worker", path],
-                env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL)
-        except (OSError, pickle.PicklingError, TypeError):
+        started = start_worker({"module": self.module.__file__, "args": args,
+                                "constants": list(self.kernel.constants)})
+        if started is None:
             return False
-        self.payload = path
-        _running.append((self.worker, path))
+        self.worker, self.payload = started
         return True
 
     def _switch(self, *args):
         """The worker is done (or never started): run compiled from now on."""
         self.compiled = True
         if self.worker is not None:
-            _running.remove((self.worker, self.payload))
-            _remove(self.payload)
+            finished(self.worker, self.payload)
         outputs = self.kernel(*args)   # loads the worker's machine code, or compiles here
         mark_compiled(self.module)
         return outputs
@@ -159,6 +149,38 @@ class TieredKernel:
                 self.worker.wait(timeout)
             except subprocess.TimeoutExpired:
                 pass
+
+
+def disabled() -> bool:
+    return _setting() in ("0", "off", "false", "no")
+
+
+def start_worker(payload: dict):
+    """``(process, payload path)`` of a compile worker started on ``payload`` (see
+    compile_worker.py), or None when it cannot start; stopped at exit if still running."""
+    try:
+        handle, path = tempfile.mkstemp(prefix="optad-tiered-", suffix=".pkl")
+        with os.fdopen(handle, "wb") as out:
+            pickle.dump(payload, out)
+        package_root = str(Path(__file__).resolve().parents[3])
+        env = dict(os.environ, OPTAD_TIERED="0",
+                   PYTHONPATH=os.pathsep.join(
+                       p for p in (package_root, os.environ.get("PYTHONPATH")) if p))
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "optad.backends.numba.compile_worker", path],
+            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)
+    except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        return None
+    _running.append((worker, path))
+    return worker, path
+
+
+def finished(worker, payload) -> None:
+    """Forget a worker that has exited (and its payload file)."""
+    if (worker, payload) in _running:
+        _running.remove((worker, payload))
+    _remove(payload)
 
 
 def wait_all(timeout=None) -> None:

@@ -1,0 +1,52 @@
+"""The tiered compiled loop of optad.minimize (backends/numba/driver.py ``loop_ready``): while a
+worker process compiles a method's loop, calls run the same steps in Python; once it has
+finished, the compiled loop runs, with the same result."""
+import numpy as np
+import pytest
+
+import optad
+from optad.backends.numba import driver, tiered
+
+pytestmark = pytest.mark.slow   # a worker compiles the loop
+
+
+def _loss(x, c):   # a loss of this test's own, so no other test has compiled its loop
+    return np.sum(1.7 * c[1:] * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+
+
+def _compiled_drives():
+    return [fns[0] for fns in driver._DRIVERS.values() if fns[0].signatures]
+
+
+def test_python_steps_while_the_loop_compiles_then_the_compiled_loop(monkeypatch):
+    monkeypatch.setenv("OPTAD_TIERED", "auto")
+    c = np.linspace(1.0, 1.5, 8)
+    x0 = np.full(8, -0.5)
+    options = dict(step=2e-3, maxiter=400)
+    before = set(driver._LOOP_WORKERS)
+    first = optad.minimize(_loss, x0, args=(c,), method="gd", options=options)
+    started = set(driver._LOOP_WORKERS) - before
+    assert len(started) == 1, "the first call starts one worker compiling the loop"
+    file = started.pop()
+    worker, _ = driver._LOOP_WORKERS[file]
+    assert not any(f.py_func.__globals__.get("__file__") == file for f in _compiled_drives())
+    worker.wait(timeout=600)
+    assert worker.returncode == 0
+    assert tiered.marker(type("M", (), {"__file__": file})).exists()
+
+    second = optad.minimize(_loss, x0, args=(c,), method="gd", options=options)
+    assert file not in driver._LOOP_WORKERS
+    assert any(f.py_func.__globals__.get("__file__") == file for f in _compiled_drives())
+    assert first.nit == second.nit and first.status == second.status
+    np.testing.assert_allclose(second.x, first.x, rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(second.fun, first.fun, rtol=1e-10, atol=1e-14)
+
+
+def test_off_compiles_in_the_calling_process(monkeypatch):
+    monkeypatch.setenv("OPTAD_TIERED", "0")
+    c = np.linspace(1.0, 1.25, 6)
+    before = set(driver._LOOP_WORKERS)
+    result = optad.minimize(_loss, np.full(6, -0.5), args=(c,), method="gd",
+                            options=dict(step=2e-3, maxiter=50))
+    assert set(driver._LOOP_WORKERS) == before
+    assert result.nit == 50
