@@ -2,8 +2,8 @@
 
     python benchmarks/bench_first_run.py
 
-Each case runs in a new Python process twice, on one new kernel cache: first with the cache
-empty (everything compiled), then warm (machine code loaded).  Times are measured inside the
+Each case runs in a new Python process twice, on a kernel cache of its own: first with the
+cache empty (everything compiled), then warm (machine code loaded).  Times are measured inside the
 process, from before ``import optad`` to after the result.  Cases: Newton-CG, fixed-step GD and
 zero-order GD on a 50-dimensional Rosenbrock function, each with the data passed as ``args``
 and closed over by a lambda, and one value_and_grad call of the wine MLP.
@@ -65,8 +65,8 @@ def main():
     print("seconds in a fresh process: import optad (Numba included) + the case\n")
     print("| case | empty cache: import + run | warm cache: import + run | warm total |")
     print("|---|---:|---:|---:|")
-    with tempfile.TemporaryDirectory() as cache:
-        for case in CASES:
+    for case in CASES:
+        with tempfile.TemporaryDirectory() as cache:   # every case starts from an empty cache
             cold, warm = run(case, cache), run(case, cache)
             print(f"| {case} | {cold[0]:.2f} + {cold[1]:.2f} | {warm[0]:.2f} + {warm[1]:.2f} | "
                   f"{sum(warm):.2f} |")
