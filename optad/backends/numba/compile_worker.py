@@ -7,7 +7,7 @@ constants.  The worker imports the module from the cache, runs the kernel once o
 arguments (so every segment is compiled for exactly the types the caller passes), which saves
 the machine code in the cache, marks the module compiled, and exits 0.  A payload of kind
 ``driver`` names a compiled optimisation loop's module (backends/numba/driver.py) and the
-loop's arguments instead: the worker runs the loop once, which compiles it into the cache.
+loop's arguments instead: the worker runs one iteration of the loop, which compiles it into the cache.
 """
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ def main(payload_path: str) -> int:
         sys.path.insert(0, str(cache_dir()))   # the loop imports its entries' modules by name
         module = load_module(Path(payload["module"]).read_text())
         x0, args, params = payload["x0"], payload["args"], payload["params"]
+        params = params._replace(maxiter=1)   # compiling is the point: one iteration runs
         module.drive(x0, args, params, np.empty((params.maxiter + 1, 6)))
         mark_compiled(module)
         return 0
