@@ -6,6 +6,9 @@ iterates in this process or on a cluster.
 """
 from __future__ import annotations
 
+import contextlib
+import os
+import threading
 import time
 import warnings
 from dataclasses import asdict, dataclass
@@ -103,8 +106,40 @@ def _minimize_with_fallback(problem, x0, job, options, callback, backend):
                          "numpy"), "numpy"
 
 
+_COMPILE_HERE = {"lock": threading.Lock(), "depth": 0, "saved": None}
+
+
+@contextlib.contextmanager
+def _compiled_in_this_process():
+    """``OPTAD_TIERED=0`` while jobs run (restored after; safe for jobs in threads): a study
+    times compiled code, so the warm-up compiles here what the timed run uses, rather than
+    leaving the kernels or the method's loop to a worker that may or may not have finished
+    when the timed run starts."""
+    state = _COMPILE_HERE
+    with state["lock"]:
+        if state["depth"] == 0:
+            state["saved"] = os.environ.get("OPTAD_TIERED")
+            os.environ["OPTAD_TIERED"] = "0"
+        state["depth"] += 1
+    try:
+        yield
+    finally:
+        with state["lock"]:
+            state["depth"] -= 1
+            if state["depth"] == 0:
+                if state["saved"] is None:
+                    os.environ.pop("OPTAD_TIERED", None)
+                else:
+                    os.environ["OPTAD_TIERED"] = state["saved"]
+
+
 def run_job(config_dict: dict, job_dict: dict, progress=None) -> dict:
     """Run one job and return its history columns and summary as plain data."""
+    with _compiled_in_this_process():
+        return _run_job(config_dict, job_dict, progress)
+
+
+def _run_job(config_dict: dict, job_dict: dict, progress=None) -> dict:
     config = Config.from_dict(config_dict)
     job = Job(job_dict["index"], job_dict["sweep_value"], MethodSpec(**job_dict["method"]),
               job_dict["seed"])
