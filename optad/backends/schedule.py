@@ -343,11 +343,9 @@ def share_loops(first: LoopGroup, second: LoopGroup, views):
     rename_a, rename_b = _labels_map(first, both, 0), _labels_map(second, both, len(first.eqns))
     if rename_a is None or rename_b is None:
         return None
-    saved = dict(both.parent)
     for a, b in zip(order_a, order_b):
         both._union(rename_a[a], rename_b[b])
     if not both._consistent() or len(both.loop_order()) != len(order_a):
-        both.parent = saved
         return None
     return both
 

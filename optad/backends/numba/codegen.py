@@ -204,7 +204,8 @@ def generate(program, header=""):
     # the kernel's body: host stacks, segment calls (with a retry) and fallbacks, host unstacks
     calls = [line for e in host_before for line in _host_stack(e, names)]
     # the same in Numba, segment calls plain: the body of ``entry``
-    segment_calls = [line for e in host_before for line in lower_segment([e], names, {e.outputs[0].id})]
+    segment_calls = [line for e in host_before
+                     for line in lower_segment([e], names, {e.outputs[0].id})]
     fallbacks = []
     for i, piece in enumerate(pieces):
         eqns = piece if isinstance(piece, list) else [piece]

@@ -7,7 +7,8 @@ constants.  The worker imports the module from the cache, runs the kernel once o
 arguments (so every segment is compiled for exactly the types the caller passes), which saves
 the machine code in the cache, marks the module compiled, and exits 0.  A payload of kind
 ``driver`` names a compiled optimisation loop's module (backends/numba/driver.py) and the
-loop's arguments instead: the worker runs one iteration of the loop, which compiles it into the cache.
+loop's arguments instead: the worker runs one iteration of the loop, which compiles it into
+the cache.
 """
 from __future__ import annotations
 

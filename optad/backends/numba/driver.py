@@ -179,9 +179,10 @@ def drive(method, entries, x0, params):
     rows = np.empty((params.maxiter + 1, 6))
     try:
         function = _compiled(method, entries)[0]
+        first = not function.signatures
         state, n, best_f, best_x, best_g, stop = function(x0, entries.args, params, rows)
         file = function.py_func.__globals__.get("__file__")
-        if file:   # a later process need not tier it (loop_ready)
+        if first and file:   # a later process need not tier it (loop_ready)
             tiered.mark_compiled(SimpleNamespace(__file__=file))
     except NumbaError as exc:
         warnings.warn(f"{method.NAME}: the compiled loop could not be built ({exc}); running "

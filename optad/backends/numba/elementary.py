@@ -9,7 +9,8 @@ exp(x) = 2**k * exp(r), with k = round(x / ln 2) and r = x - k ln 2 (|r| <= ln(2
 in two parts (Cody-Waite), exp(r) - 1 by its degree-13 Taylor polynomial (truncation below
 1e-17), and 2**k built from its bits.  tanh(x) = -t / (t + 2) with t = expm1(-2|x|), which
 keeps full relative accuracy near 0 (the naive (1 - e)/(1 + e) form loses digits there).
-Accuracy: a few ulp over the whole range (tested against NumPy in tests/backends/test_numba_backend.py).
+Accuracy: a few ulp over the whole range (tested against NumPy in
+tests/backends/test_numba_backend.py).
 
 Generated kernels reach this module as ``sc``: it also compiles the shared NaN-aware scalar
 functions of ``backends/scalar_semantics.py`` (``sc.maximum``, ``sc.minimum``, ``sc.sign``).
