@@ -9,19 +9,27 @@ the machine code in the cache, marks the module compiled, and exits 0.  A payloa
 ``driver`` names a compiled optimisation loop's module (backends/numba/driver.py) and the
 loop's arguments instead: the worker runs one iteration of the loop, which compiles it into
 the cache.
+
+The worker runs at low priority and holds the kernel cache's compile lock, inherited from the
+process that started it (tiered.py), until it exits.
 """
 from __future__ import annotations
 
+import os
 import pickle
 import sys
 from pathlib import Path
 
 
 def main(payload_path: str) -> int:
+    from .tiered import WORKER_NICENESS, mark_compiled
+    try:
+        os.nice(WORKER_NICENESS)   # a background compile yields to the user's work
+    except OSError:
+        pass
     with open(payload_path, "rb") as handle:
         payload = pickle.load(handle)
     from . import prepare_module
-    from .tiered import mark_compiled
     if payload.get("kind") == "driver":
         import numpy as np
 

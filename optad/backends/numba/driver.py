@@ -15,6 +15,7 @@ import functools
 import hashlib
 import inspect
 import math
+import secrets
 import warnings
 from pathlib import Path
 from types import SimpleNamespace
@@ -67,17 +68,29 @@ def _drive(x0, args, params, rows):
 
 @functools.lru_cache(maxsize=1)
 def _step_code_digest():
-    digest = hashlib.sha256(Path(__file__).read_bytes())
-    for path in sorted((Path(__file__).parents[2] / "optimize").rglob("*.py")):
+    """Hash of the code a compiled driver's machine code is made of besides its entries: the
+    step code (optad/optimize) and this package (the loop, the clock, the signal check)."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")) + \
+            sorted((Path(__file__).parents[2] / "optimize").rglob("*.py")):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 
-def bound_steps(method, **calls):
-    """The method's ``init`` and ``update`` calling ``calls``, compiled by numba.njit."""
+def binding_tag(method_name, imports) -> str:
+    """The name of one binding of a method's step code to entries importable by name
+    (``imports``: call name -> (module, attribute)), given to the bound copies' qualified
+    names (optimize/calls.py: bind says why): the same tag, the same code."""
+    text = repr((method_name, _step_code_digest(), sorted(imports.items())))
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def bound_steps(method, tag, **calls):
+    """The method's ``init`` and ``update`` calling ``calls``, compiled by numba.njit, their
+    copies named with ``tag``."""
     done = {}
-    return (bind(method.init, calls, numba.njit, done),
-            bind(method.update, calls, numba.njit, done))
+    return (bind(method.init, calls, numba.njit, done, tag),
+            bind(method.update, calls, numba.njit, done, tag))
 
 
 def step_init(x0, args, params):
@@ -112,7 +125,8 @@ def _compiled(method, entries):
                  f"import {method.__name__} as method"]
         lines += [f"from {module} import {attr} as {name}"
                   for name, (module, attr) in sorted(imports.items())]
-        lines += [f"init, update = bound_steps(method, "
+        tag = binding_tag(method.__name__, imports)
+        lines += [f"init, update = bound_steps(method, {tag!r}, "
                   f"{', '.join(f'{name}={name}' for name in sorted(calls))})",
                   "", "", "@numba.njit(cache=True)", _TEMPLATE]
         module = cache.load_module("\n".join(lines))
@@ -120,7 +134,9 @@ def _compiled(method, entries):
         for function in functions:
             fast_cache_loads(function)
     else:
-        init, update = bound_steps(method, **calls)
+        # bound to functions built in memory: compiled for this process only, and named so
+        # that no cached library can hold the same symbols
+        init, update = bound_steps(method, "m" + secrets.token_hex(10), **calls)
         namespace = dict(init=init, update=update, now=now, interrupted=interrupted,
                          RUNNING=RUNNING, CHECK_SIGNALS_EVERY=CHECK_SIGNALS_EVERY,
                          math=math, np=np)
@@ -161,14 +177,34 @@ def loop_ready(method, entries, x0, params) -> bool:
         del _LOOP_WORKERS[file]
         tiered.finished(*running)
         return True   # loads the worker's machine code (or compiles here if it failed)
-    if function.signatures or tiered.marker(SimpleNamespace(__file__=file)).exists():
-        return True
+    module = SimpleNamespace(__file__=file)
+    if function.signatures or tiered.marker(module).exists() or \
+            tiered.failed_marker(module).exists():
+        return True   # compiled, or drive says it cannot be and runs the Python loop
     started = tiered.start_worker({"kind": "driver", "module": file, "x0": x0,
                                    "args": entries.args, "params": params})
+    if started is tiered.BUSY:
+        return False   # another process compiles: Python steps now, ask again next call
     if started is None:
         return True
     _LOOP_WORKERS[file] = started
     return False
+
+
+_WARNED_FAILED: set = set()
+
+
+def _failed_before(method, file) -> bool:
+    """Whether an earlier compile of this loop failed (tiered.mark_failed); warns once per
+    process and loop."""
+    marker = tiered.failed_marker(SimpleNamespace(__file__=file))
+    if not marker.exists():
+        return False
+    if file not in _WARNED_FAILED:
+        _WARNED_FAILED.add(file)
+        warnings.warn(f"{method.NAME}: the compiled loop could not be built in an earlier run "
+                      f"(see {marker}); running the Python loop", RuntimeWarning, stacklevel=5)
+    return True
 
 
 def drive(method, entries, x0, params):
@@ -177,14 +213,20 @@ def drive(method, entries, x0, params):
     None when Numba cannot compile the loop for these entries (a user's njit function of
     another signature, say): the caller runs the Python driver instead."""
     rows = np.empty((params.maxiter + 1, 6))
+    file = None
     try:
         function = _compiled(method, entries)[0]
+        file = function.py_func.__globals__.get("__file__")
+        if file and _failed_before(method, file):
+            return None
         first = not function.signatures
         state, n, best_f, best_x, best_g, stop = function(x0, entries.args, params, rows)
-        file = function.py_func.__globals__.get("__file__")
         if first and file:   # a later process need not tier it (loop_ready)
             tiered.mark_compiled(SimpleNamespace(__file__=file))
     except NumbaError as exc:
+        if file:   # the module names all its code: no later process need try again
+            tiered.mark_failed(SimpleNamespace(__file__=file), str(exc))
+            _WARNED_FAILED.add(file)
         warnings.warn(f"{method.NAME}: the compiled loop could not be built ({exc}); running "
                       "the Python loop", RuntimeWarning, stacklevel=4)
         return None

@@ -146,8 +146,8 @@ def _gather(eqn, ins, outs):
     x, idx = eqn.inputs
     axis = eqn.params["axis"]
     pre, post = _split(x.shape, axis)
-    return (f"{outs[0]} = rt.gather({ins[0]}, {ins[1]}, {pre}, {x.shape[axis]}, {post})"
-            f".reshape({shape_text(eqn.outputs[0].shape)})")
+    return f"{outs[0]} = " + reshaped(
+        f"rt.gather({ins[0]}, {ins[1]}, {pre}, {x.shape[axis]}, {post})", eqn.outputs[0].shape)
 
 
 def _scatter_add(eqn, ins, outs):
@@ -205,12 +205,19 @@ def _unstack(eqn, ins, outs):
     return "\n".join(f"{name} = {ins[0]}[{k}]" for k, name in enumerate(outs))
 
 
+def reshaped(expression, shape):
+    """``expression`` (an array) as ``shape``: a scalar for shape (), as every 0-d value is in
+    kernels (a 0-d array is not a number to Numba: ``float()`` of one does not compile)."""
+    if not tuple(shape):
+        return f"{expression}.ravel()[0]"
+    return f"{expression}.reshape({shape_text(shape)})"
+
+
 def _reshape(eqn, ins, outs):
     if not eqn.inputs[0].shape:
         return (f"{outs[0]} = rt.full({shape_text(eqn.outputs[0].shape)}, {ins[0]}, "
                 f"{dtype_name(eqn.outputs[0].dtype)})")
-    return (f"{outs[0]} = np.ascontiguousarray({ins[0]})"
-            f".reshape({shape_text(eqn.params['shape'])})")
+    return f"{outs[0]} = " + reshaped(f"np.ascontiguousarray({ins[0]})", eqn.params["shape"])
 
 
 def _transpose(eqn, ins, outs):

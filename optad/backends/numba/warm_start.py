@@ -30,18 +30,39 @@ _BLAS_MODULE = "scipy.linalg.cython_blas"
 _state = {"blas": False}
 
 
-def _load_without_refresh(cache, sig, target_context):
+def _load_without_refresh(dispatcher, cache, sig, target_context):
     rtsys.initialize(target_context)   # the one part of refresh() that loading needs
     _fetch_blas_pointers()
-    with cache._guard_against_spurious_io_errors():
-        return cache._load_overload(sig, target_context)
+    try:
+        with cache._guard_against_spurious_io_errors():
+            cres = cache._load_overload(sig, target_context)
+    except Exception:   # a truncated or damaged data file: a miss, compiled and saved anew
+        return None
+    return cres if cres is None or is_own(cres, dispatcher, sig) else None
+
+
+def is_own(cres, dispatcher, sig) -> bool:
+    """Whether a compile result read from the cache was made from ``dispatcher``'s function
+    for ``sig``.  Numba's index finds a data file by the function's source stamp and bytecode
+    and trusts what the file holds; a data file copied or swapped from another function (of
+    another kernel module, say) would otherwise run that function's machine code."""
+    function = dispatcher.py_func
+    fndesc = getattr(cres, "fndesc", None)
+    signature = getattr(cres, "signature", None)
+    return (fndesc is not None and signature is not None
+            and fndesc.modname == function.__module__
+            and fndesc.qualname == function.__qualname__
+            and tuple(signature.args) == tuple(sig))
 
 
 def fast_cache_loads(dispatcher):
+    """Give ``dispatcher`` the loader above: no target refresh, and a cached overload used
+    only when it is this function's (a damaged or foreign one is a miss)."""
     cache = getattr(dispatcher, "_cache", None)
     if (isinstance(cache, FunctionCache) and hasattr(cache, "_load_overload")
             and hasattr(cache, "_guard_against_spurious_io_errors")):
-        cache.load_overload = lambda sig, ctx: _load_without_refresh(cache, sig, ctx)
+        cache.load_overload = \
+            lambda sig, ctx: _load_without_refresh(dispatcher, cache, sig, ctx)
 
 
 def _blas_extension_path():
@@ -102,7 +123,7 @@ def _load_cached(dispatcher, sig) -> bool:
     rtsys.initialize(dispatcher.targetctx)
     with cache._guard_against_spurious_io_errors():
         cres = cache._load_overload(sig, dispatcher.targetctx)
-    if cres is None:
+    if cres is None or not is_own(cres, dispatcher, sig):
         return False
     dispatcher.add_overload(cres)
     return True
