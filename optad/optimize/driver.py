@@ -27,8 +27,10 @@ def run(method, problem, x0, params, unravel, callback=None, disp=False, compile
     outcome = None
     entries = problem.njit_entries(method.NEEDS) \
         if compiled and x0.dtype == np.float64 else None
-    if entries is not None and callback is None and not entries.loop_ready(method, x0, params):
-        entries = None   # the compiled loop is being compiled elsewhere: Python steps this time
+    not_ready = None
+    if entries is not None and not entries.loop_ready(method, x0, params):
+        # the loop is not hot yet, or compiles elsewhere: Python steps on the kernels' calls
+        not_ready, entries = entries, None
     if entries is not None and callback is None:
         outcome = entries.drive(method, x0, params)
         if outcome is not None:
@@ -36,9 +38,12 @@ def run(method, problem, x0, params, unravel, callback=None, disp=False, compile
             rows = Rows(rows)
     if outcome is None:
         steps = None if entries is None else entries.steps(method, x0, params)
+        t0 = time.perf_counter()
         state, rows, best, interrupted = _run_python(method, problem, x0, params, unravel,
                                                      callback, steps,
                                                      () if steps is None else entries.args)
+        if not_ready is not None:   # how hot the loop is (backends/numba/tiered.py)
+            not_ready.python_ran(method, time.perf_counter() - t0)
     if interrupted:
         state = _with_status(state, st.INTERRUPTED)
     result = _result(method, problem, state, params, rows, best, unravel, disp)

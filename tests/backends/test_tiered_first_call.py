@@ -1,6 +1,8 @@
-"""The tiered first call (backends/numba/tiered.py): NumPy answers while another process
-compiles, then the compiled kernel takes over; never a different result, never a stuck kernel."""
+"""Tiers of a kernel (backends/numba/tiered.py): the NumPy evaluator answers a new program; once
+hot, another process compiles it and the compiled kernel takes over; never a different result,
+never a stuck kernel."""
 import shutil
+import warnings
 
 import numpy as np
 import pytest
@@ -61,7 +63,9 @@ def test_first_call_from_numpy_then_compiled(monkeypatch):
     _close(again(*args), expected)
 
 
-def test_a_failed_worker_compiles_here(monkeypatch):
+def test_a_failed_worker_leaves_the_evaluator_answering(monkeypatch):
+    """A worker that fails is counted in the cache; the next kernel of the program tries once
+    more; then no worker starts for it and a warning says how to see the error."""
     monkeypatch.setenv("OPTAD_TIERED", "1")
     monkeypatch.setattr(tiered.sys, "executable", shutil.which("false"))
     program, args = _program(0.25)
@@ -70,15 +74,42 @@ def test_a_failed_worker_compiles_here(monkeypatch):
     _close(kernel(*args), expected)
     kernel.wait(timeout=60)
     assert kernel.worker.returncode != 0
-    _close(kernel(*args), expected)           # compiled in this process
+    _close(kernel(*args), expected)           # the evaluator still answers
+    assert not kernel.compiled and kernel.gave_up
+    assert tiered.failures(kernel.module) == 1
+    second = numba_backend.compile_program(program)   # as a later process would: once more
+    _close(second(*args), expected)
+    with pytest.warns(RuntimeWarning, match="OPTAD_TIERED=0"):   # once per process
+        second.wait(timeout=60)
+    _close(second(*args), expected)
+    assert tiered.failures(kernel.module) == tiered.MAX_FAILURES
+    third = numba_backend.compile_program(program)
+    _close(third(*args), expected)
+    assert third.worker is None and third.gave_up and not third.compiled
+
+
+def test_a_kernel_compiles_only_once_hot(monkeypatch):
+    monkeypatch.setenv("OPTAD_TIERED", "auto")
+    program, args = _program(0.375)
+    expected = NumpyKernel(program)(*args)
+    kernel = numba_backend.compile_program(program)
+    assert isinstance(kernel, tiered.TieredKernel)   # short kernels too: the evaluator first
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(3):
+            _close(kernel(*args), expected)
+    assert kernel.worker is None, "a few cheap calls start no compile"
+    kernel.evaluated = tiered.HOT_SECONDS   # as if it had been called for that long
+    _close(kernel(*args), expected)
+    assert kernel.worker is not None
+    kernel.wait(timeout=300)
+    _close(kernel(*args), expected)
     assert kernel.compiled
 
 
-def test_turned_off_and_short_or_long_running_programs_are_not_tiered(monkeypatch):
+def test_turned_off_and_long_running_programs_are_not_tiered(monkeypatch):
     program, args = _program(0.125)
     monkeypatch.setenv("OPTAD_TIERED", "0")
-    assert not isinstance(numba_backend.compile_program(program), tiered.TieredKernel)
-    monkeypatch.setenv("OPTAD_TIERED", "auto")   # a short kernel compiles in about a second
     assert not isinstance(numba_backend.compile_program(program), tiered.TieredKernel)
 
     def pendulum(th):

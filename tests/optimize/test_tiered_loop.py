@@ -29,6 +29,7 @@ def _compiled_drives():
 
 def test_python_steps_while_the_loop_compiles_then_the_compiled_loop(monkeypatch):
     monkeypatch.setenv("OPTAD_TIERED", "auto")
+    monkeypatch.setattr(driver, "LOOP_HOT_SECONDS", 0.0)   # the loop hot from its first call
     c = np.linspace(1.0, 1.5, 8)
     x0 = np.full(8, -0.5)
     options = dict(step=2e-3, maxiter=400)
@@ -37,7 +38,7 @@ def test_python_steps_while_the_loop_compiles_then_the_compiled_loop(monkeypatch
     started = set(driver._LOOP_WORKERS) - before
     assert len(started) == 1, "the first call starts one worker compiling the loop"
     file = started.pop()
-    worker, _ = driver._LOOP_WORKERS[file]
+    worker = driver._LOOP_WORKERS[file][0]
     assert not any(f.py_func.__globals__.get("__file__") == file for f in _compiled_drives())
     worker.wait(timeout=600)
     assert worker.returncode == 0
@@ -59,3 +60,19 @@ def test_off_compiles_in_the_calling_process(monkeypatch):
                             options=dict(step=2e-3, maxiter=50))
     assert set(driver._LOOP_WORKERS) == before
     assert result.nit == 50
+
+
+def test_a_loop_compiles_once_its_python_steps_are_hot(monkeypatch):
+    monkeypatch.setenv("OPTAD_TIERED", "auto")
+    monkeypatch.setattr(driver, "LOOP_HOT_SECONDS", 0.05)
+    c = np.linspace(1.0, 1.125, 5)
+    x0 = np.full(5, -0.5)
+    before = set(driver._LOOP_WORKERS)
+    first = optad.minimize(_loss, x0, args=(c,), method="gd", options=dict(step=2e-3, maxiter=3))
+    assert set(driver._LOOP_WORKERS) == before, "a short first run compiles nothing"
+    long = optad.minimize(_loss, x0, args=(c,), method="gd",
+                          options=dict(step=2e-3, maxiter=3000))
+    assert first.nit == 3 and long.nit == 3000
+    tiered.wait_all()   # a kernel of the loss may have become hot and hold the compile lock
+    optad.minimize(_loss, x0, args=(c,), method="gd", options=dict(step=2e-3, maxiter=3))
+    assert len(set(driver._LOOP_WORKERS) - before) == 1, "hot now: a worker compiles it"

@@ -7,8 +7,8 @@ constants.  The worker imports the module from the cache, runs the kernel once o
 arguments (so every segment is compiled for exactly the types the caller passes), which saves
 the machine code in the cache, marks the module compiled, and exits 0.  A payload of kind
 ``driver`` names a compiled optimisation loop's module (backends/numba/driver.py) and the
-loop's arguments instead: the worker runs one iteration of the loop, which compiles it into
-the cache.
+loop's arguments instead: the worker runs one iteration of the loop and one step, which compiles
+them into the cache.
 
 The worker runs at low priority and holds the kernel cache's compile lock, inherited from the
 process that started it (tiered.py), until it exits.
@@ -39,6 +39,8 @@ def main(payload_path: str) -> int:
         x0, args, params = payload["x0"], payload["args"], payload["params"]
         params = params._replace(maxiter=1)   # compiling is the point: one iteration runs
         module.drive(x0, args, params, np.empty((params.maxiter + 1, 6)))
+        state = module.step_init(x0, args, params)   # the steps a callback's loop calls
+        module.step_update(state, args, params)
         mark_compiled(module)
         return 0
     module = prepare_module(Path(payload["module"]).read_text())

@@ -16,6 +16,7 @@ import hashlib
 import inspect
 import math
 import secrets
+import time
 import warnings
 from pathlib import Path
 from types import SimpleNamespace
@@ -150,17 +151,36 @@ def _compiled(method, entries):
     return functions
 
 
-_LOOP_WORKERS: dict = {}   # driver module file -> (worker process, payload path)
+_LOOP_WORKERS: dict = {}   # driver module file -> (worker, payload path, start time)
+_LOOP_SECONDS: dict = {}   # driver module file -> seconds its steps ran in Python here
+# a loop is hot once its Python steps have taken this long in all in this process (a worker
+# compiles a method's loop in 5-15 s; the Python steps of a small problem take ~30 us each)
+LOOP_HOT_SECONDS = 1.0
+
+
+def _file_of(method, entries):
+    function = _compiled(method, entries)[0]
+    return getattr(function, "py_func", None) and function.py_func.__globals__.get("__file__")
+
+
+def python_ran(method, entries, seconds) -> None:
+    try:
+        file = _file_of(method, entries)
+    except NumbaError:
+        return
+    if file:
+        _LOOP_SECONDS[file] = _LOOP_SECONDS.get(file, 0.0) + seconds
 
 
 def loop_ready(method, entries, x0, params) -> bool:
-    """Whether ``drive`` should run this call's loop compiled.  Compiling a method's loop for
-    new entries takes Numba seconds (Newton-CG's 10-15 s here) while running its iterations in
-    Python takes a fraction of one, so with the tiered first call on (``OPTAD_TIERED``, as for
-    kernels: tiered.py) a loop not compiled before, in this process or into the cache, is
-    compiled by a worker process and this call runs the Python driver; a later call finds the
-    machine code in the cache.  True when compiling here is the only way (an in-memory module,
-    a worker that cannot start) or once the worker has finished."""
+    """Whether this call runs the method's loop compiled.  Compiling a loop for new entries
+    takes Numba seconds (Newton-CG's 10-15 s here) while its iterations in Python take a
+    fraction of one, so with tiers on (``OPTAD_TIERED``, as for kernels: tiered.py) a loop not
+    compiled before, here or into the cache, runs in Python; once its Python steps have taken
+    ``LOOP_HOT_SECONDS`` in this process, a worker compiles it (one at a time per cache
+    folder), and a later call finds the machine code in the cache.  True when compiling here
+    is the only way (an in-memory module, a worker that cannot start), once the worker has
+    finished, or when the compile is known to fail (drive then says so and runs Python)."""
     if tiered.disabled():
         return True
     try:
@@ -170,24 +190,34 @@ def loop_ready(method, entries, x0, params) -> bool:
     file = getattr(function, "py_func", None) and function.py_func.__globals__.get("__file__")
     if not file:
         return True
+    module = SimpleNamespace(__file__=file)
     running = _LOOP_WORKERS.get(file)
     if running is not None:
-        if running[0].poll() is None:
-            return False
+        worker, _, started_at = running
+        if worker.poll() is None:
+            if time.monotonic() - started_at < tiered.WORKER_TIMEOUT:
+                return False
+            worker.kill()   # hung: stopped, and counted as a failure below
+            worker.wait()
         del _LOOP_WORKERS[file]
-        tiered.finished(*running)
-        return True   # loads the worker's machine code (or compiles here if it failed)
-    module = SimpleNamespace(__file__=file)
+        tiered.finished(*running[:2])
+        if worker.returncode == 0:
+            return True   # loads the worker's machine code
+        tiered.count_failure(module, worker.returncode)   # Python steps; later calls retry
+        return False
     if function.signatures or tiered.marker(module).exists() or \
             tiered.failed_marker(module).exists():
         return True   # compiled, or drive says it cannot be and runs the Python loop
+    hot = tiered.hot_after() == 0 or _LOOP_SECONDS.get(file, 0.0) >= LOOP_HOT_SECONDS
+    if not hot or tiered.failures(module) >= tiered.MAX_FAILURES:
+        return False
     started = tiered.start_worker({"kind": "driver", "module": file, "x0": x0,
                                    "args": entries.args, "params": params})
     if started is tiered.BUSY:
         return False   # another process compiles: Python steps now, ask again next call
     if started is None:
         return True
-    _LOOP_WORKERS[file] = started
+    _LOOP_WORKERS[file] = (*started, time.monotonic())
     return False
 
 

@@ -41,6 +41,11 @@ class NjitEntries(NamedTuple):
         from .driver import loop_ready
         return loop_ready(method, self, x0, params)
 
+    def python_ran(self, method, seconds):
+        """Count ``seconds`` of Python steps of this loop towards compiling it (driver.py)."""
+        from .driver import python_ran
+        python_ran(method, self, seconds)
+
     def steps(self, method, x0, params):
         """The method's first state and its compiled ``update`` (driver.py)."""
         from .driver import steps

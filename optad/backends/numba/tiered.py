@@ -1,35 +1,40 @@
-"""A tiered first call: answers from the NumPy evaluator while Numba compiles in another process.
+"""Tiers of a kernel: the NumPy evaluator answers a new program at once; the compiled kernel
+takes over once the program is hot, compiled in another process, one at a time.
 
-Numba compiles a long kernel (a deep network's gradient, an HVP) in seconds, most of it typing
-and lowering that grows with the kernel's length.  When a kernel is long and not yet in the
-kernel cache, ``tiered_kernel(kernel, program, module, source)`` returns a ``TieredKernel``: its first call
+``tiered_kernel(kernel, program, module, source)`` returns a ``TieredKernel`` for a kernel whose
+machine code is not yet in the kernel cache.  Its calls run the NumPy evaluator (the oracle
+backend: the same program, results equal to rounding, sums may associate differently) and add
+up the time they take.  Once that time reaches ``HOT_SECONDS`` the kernel is hot: the next call
 starts ``compile_worker`` (a fresh Python process that compiles the same cached module for the
-same argument types and saves the machine code in the cache) and evaluates the program with the
-NumPy evaluator; every later call asks the worker (one ``waitpid``) and, once it has finished,
-loads the machine code from the cache and runs the compiled kernel from then on.
-
-So the first results arrive after tracing plus one NumPy evaluation instead of after the whole
-compile, and the compiled kernel takes over without the caller doing anything.  The NumPy
-evaluator computes the same program, so results agree to rounding (sums may associate
-differently).  If the worker fails for any reason, the next call compiles in this process as
-usual, which raises any real error where the user sees it.
-
-Not tiered: short kernels (they compile in about a second), kernels already compiled into the
-cache (``__pycache__/<kernel>.compiled`` marks them), kernels with equations run by NumPy inside
-(no single entry to compile), programs whose NumPy evaluation is long (loops of many steps), and
-anything under ``OPTAD_TIERED=0``.  ``OPTAD_TIERED=1`` tiers every eligible kernel whatever its
-length (used by the tests).  Workers still running when the interpreter exits are stopped.
-
-The compiled loops of ``optad.minimize`` (driver.py) are tiered the same way: the first call
-runs the Python driver while a worker compiles the loop.
+same argument types and saves the machine code in the cache).  A program called a few times
+never compiles; one called often compiles beside the caller while the evaluator goes on
+answering.  When the worker has finished, a thread of this process loads its machine code and
+runs the kernel once; calls keep using the evaluator until that thread is done, then run
+compiled.  So no call waits for Numba, neither for the compile nor for the load.
 
 One compile process at a time.  A worker starts only while its parent holds the compile lock of
 the kernel cache (``<cache dir>/compile.lock``, an exclusive ``flock`` that every process using
 the folder shares); the lock passes to the worker, and the system releases it when the worker
-exits, however it exits (killed included).  While another process's worker holds it, a tiered
-kernel goes on answering from the NumPy evaluator and asks again on a later call (at most every
-``RETRY_SECONDS``); so a sweep of many new problems runs one compile beside the calling process,
-never one per kernel.  Workers run at low priority (``nice`` +10).
+exits, however it exits (killed included).  While another process's worker holds it, a hot
+kernel goes on answering from the evaluator and asks again on a later call (at most every
+``RETRY_SECONDS``); so a sweep of many new problems runs at most one compile beside the calling
+processes, never one per kernel.  Workers run at low priority (``nice`` +10).
+
+A worker that fails (a crash, a kill, or longer than ``WORKER_TIMEOUT``) leaves the evaluator
+answering; the failure is counted beside the module in the cache
+(``__pycache__/<kernel>.failures``), a later process tries once more, and after
+``MAX_FAILURES`` no process starts a worker for that kernel again: it stays on the evaluator
+with a warning that says how to see the error (``OPTAD_TIERED=0`` compiles in the calling
+process).
+
+Not tiered: kernels already compiled into the cache (``__pycache__/<kernel>.compiled`` marks
+them), kernels with equations run by NumPy inside (no single entry to compile), programs whose
+NumPy evaluation is long (loops of many steps: ``MAX_EVALUATED``), and anything under
+``OPTAD_TIERED=0``.  ``OPTAD_TIERED=1`` makes every eligible kernel hot from its first call
+(used by the tests).  Workers still running when the interpreter exits are stopped.
+
+The compiled loops of ``optad.minimize`` (driver.py) follow the same rules: Python steps on the
+kernels' calls until the loop is hot, then one worker compiles it.
 """
 from __future__ import annotations
 
@@ -39,7 +44,9 @@ import pickle
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import warnings
 from pathlib import Path
 
 try:
@@ -52,15 +59,18 @@ import numpy as np
 from ...ir.program import Program
 from .cache import cache_dir
 
-# a kernel is tiered when its generated segments hold at least this many lines (a 300-line
-# segment takes Numba 2-4 s; 100 lines well under a second)
-MIN_LINES = 150
-# ... and when one NumPy evaluation runs at most this many equations (loop bodies times steps)
+# a kernel is hot once its NumPy evaluations have taken this long in all (measured: a small
+# least-squares gradient evaluates in ~0.1 ms, an 8-layer MLP's in ~2.5 ms, and a worker
+# compiles a short kernel in ~1.5 s, a long one in 3-5 s)
+HOT_SECONDS = 0.1
+# kernels are not tiered when one NumPy evaluation runs more than this many equations (loop
+# bodies times steps): the evaluator would be slower than compiling here
 MAX_EVALUATED = 20_000
-
 # a kernel that found the compile lock taken asks again after this many seconds
 RETRY_SECONDS = 0.05
 WORKER_NICENESS = 10   # compile_worker.py lowers its own priority by this much
+WORKER_TIMEOUT = 600.0   # seconds; a worker running longer is stopped and counted as failed
+MAX_FAILURES = 2       # failed workers of one kernel (over all processes) before no more start
 LOCK_NAME = "compile.lock"
 BUSY = "busy"   # start_worker's answer while another process compiles
 
@@ -101,10 +111,29 @@ def mark_failed(module, reason: str) -> None:
         pass
 
 
-def _segment_lines(source: str) -> int:
-    body = source.split("\ndef make_kernel", 1)[0]
-    return sum(1 for line in body.splitlines()
-               if line.startswith("    ") and not line.strip().startswith("#"))
+def failures_marker(module) -> Path:
+    path = Path(module.__file__)
+    return path.parent / "__pycache__" / f"{path.stem}.failures"
+
+
+def failures(module) -> int:
+    """How many workers have failed to compile ``module`` (in any process)."""
+    try:
+        return len(failures_marker(module).read_text().split())
+    except (OSError, ValueError):
+        return 0
+
+
+def count_failure(module, returncode) -> int:
+    """Record one more failed worker of ``module``; returns the count."""
+    try:
+        target = failures_marker(module)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "a") as out:
+            out.write(f"{returncode}\n")
+    except OSError:
+        pass
+    return failures(module)
 
 
 def evaluated_equations(program: Program) -> int:
@@ -121,17 +150,21 @@ def evaluated_equations(program: Program) -> int:
 
 
 def tiered_kernel(kernel, program, module, source: str):
-    """``kernel``, or a TieredKernel around it when a tiered first call pays (see above)."""
-    setting = _setting()
+    """``kernel``, or a TieredKernel around it when the evaluator should answer first (see
+    above)."""
     if disabled() or kernel.entry is None:
         return kernel
     file = getattr(module, "__file__", None)
     if file is None or not Path(file).is_file() or marker(module).exists():
         return kernel   # an in-memory module (unusable cache), or compiled before
-    if setting not in ("1", "on", "true", "yes", "always"):
-        if _segment_lines(source) < MIN_LINES or evaluated_equations(program) > MAX_EVALUATED:
-            return kernel
+    if evaluated_equations(program) > MAX_EVALUATED:
+        return kernel
     return TieredKernel(kernel, program, module)
+
+
+def hot_after() -> float:
+    """Seconds of NumPy evaluation after which a kernel is hot (0 under OPTAD_TIERED=1)."""
+    return 0.0 if _setting() in ("1", "on", "true", "yes", "always") else HOT_SECONDS
 
 
 class TieredKernel:
@@ -144,9 +177,15 @@ class TieredKernel:
         self.evaluate = NumpyKernel(program)
         self.worker = None
         self.payload = None
+        self.started_at = None
+        self.loader = None       # the thread loading the worker's machine code
         self.compiled = False
+        self.gave_up = False     # no worker will compile it: the evaluator answers
+        self.evaluated = 0.0     # seconds spent in the evaluator
+        self.hot = hot_after()
         self.retry_at = 0.0
         self.last_args = None
+        self.worker_done = False
 
     def __getattr__(self, name):   # entry, constants, source, path: the compiled kernel's
         return getattr(self.__dict__["kernel"], name)
@@ -154,52 +193,110 @@ class TieredKernel:
     def __call__(self, *args):
         if self.compiled:
             return self.kernel(*args)
-        if self.worker is None:
-            if time.monotonic() >= self.retry_at:
-                started = self._start(args)
-                if started is None:
-                    return self._switch(*args)
-                if started is BUSY:
-                    self.retry_at = time.monotonic() + RETRY_SECONDS
-                    self.last_args = args
-        elif self.worker.poll() is not None:
-            return self._switch(*args)
-        return self.evaluate(*args)
+        if self.loader is not None:
+            if not self.loader.is_alive():
+                self.compiled = True
+                return self.kernel(*args)   # loaded (or, if loading failed, compiles here)
+        elif self.worker is not None and not self.worker_done:
+            self._poll(args)
+        elif not self.gave_up and self.evaluated >= self.hot and \
+                time.monotonic() >= self.retry_at:
+            started = self._start(args)
+            if started is None:
+                return self._switch(*args)
+            if started is BUSY:
+                self.retry_at = time.monotonic() + RETRY_SECONDS
+        self.last_args = args
+        t0 = time.perf_counter()
+        outputs = self.evaluate(*args)
+        self.evaluated += time.perf_counter() - t0
+        return outputs
+
+    def _poll(self, args):
+        """Look at the worker: when it has finished, load its machine code off this thread."""
+        code = self.worker.poll()
+        if code is None:
+            if time.monotonic() - self.started_at < WORKER_TIMEOUT:
+                return
+            self.worker.kill()   # hung: stopped, and counted as a failure
+            code = self.worker.wait()
+        finished(self.worker, self.payload)
+        self.worker_done = True
+        if code == 0:
+            self.loader = threading.Thread(target=self._load, args=(args,), daemon=True,
+                                           name="optad kernel load")
+            self.loader.start()
+            return
+        count = count_failure(self.module, code)
+        self.gave_up = True
+        if count >= MAX_FAILURES:
+            _warn_given_up(self.module, count)
+
+    def _load(self, args):
+        try:
+            self.kernel(*args)   # loads every segment's machine code from the cache
+        except BaseException:   # noqa: BLE001 - the caller's thread runs it and sees any error
+            pass
+        mark_compiled(self.module)
 
     def _start(self, args, wait=False):
-        """True when a worker started, BUSY while another process compiles, None when no
-        worker can compile this call (compile here)."""
+        """True when a worker started, BUSY while another process compiles, None when this
+        call should compile here (no worker can, or the machine code is in the cache now)."""
         if any(isinstance(a, np.ndarray) and not (a.flags.c_contiguous or a.flags.f_contiguous)
                for a in args):
             return None   # a pickled copy would have another layout: compile here
         if marker(self.module).exists():
             return None   # another process compiled it meanwhile: load its machine code
+        if failures(self.module) >= MAX_FAILURES:
+            self.gave_up = True
+            _warn_given_up(self.module, failures(self.module))
+            return False
         started = start_worker({"module": self.module.__file__, "args": args,
                                 "constants": list(self.kernel.constants)}, wait=wait)
         if started is None or started is BUSY:
             return started
         self.worker, self.payload = started
+        self.started_at = time.monotonic()
         return True
 
     def _switch(self, *args):
-        """The worker is done (or never started): run compiled from now on."""
+        """Run compiled from now on (compiling here if no worker did)."""
         self.compiled = True
-        if self.worker is not None:
-            finished(self.worker, self.payload)
-        outputs = self.kernel(*args)   # loads the worker's machine code, or compiles here
+        outputs = self.kernel(*args)
         mark_compiled(self.module)
         return outputs
 
     def wait(self, timeout=None) -> None:
-        """Block until the worker has finished (for benchmarks and tests); a kernel still
-        waiting for the compile lock waits for it and starts its worker first."""
-        if self.worker is None and not self.compiled and self.last_args is not None:
-            self._start(self.last_args, wait=True)
-        if self.worker is not None and not self.compiled:
+        """Block until the kernel runs compiled (for benchmarks and tests): start its worker
+        if it has none (waiting for the compile lock), wait for it and for the load."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        if self.compiled or self.last_args is None:
+            return
+        if self.worker is None and not self.gave_up:
+            if self._start(self.last_args, wait=True) is None:
+                self._switch(*self.last_args)
+                return
+        if self.worker is not None and not self.worker_done:
             try:
-                self.worker.wait(timeout)
+                self.worker.wait(None if deadline is None else max(deadline - time.monotonic(), 0))
             except subprocess.TimeoutExpired:
-                pass
+                return
+            self._poll(self.last_args)
+        if self.loader is not None:
+            self.loader.join(None if deadline is None else max(deadline - time.monotonic(), 0))
+
+
+_GIVEN_UP: set = set()
+
+
+def _warn_given_up(module, count):
+    if module.__file__ in _GIVEN_UP:
+        return
+    _GIVEN_UP.add(module.__file__)
+    warnings.warn(f"optad: {count} background compiles of the kernel {Path(module.__file__).name}"
+                  " failed; it keeps running on the NumPy evaluator (slower, same results). "
+                  "Run with OPTAD_TIERED=0 to compile it in this process and see the error.",
+                  RuntimeWarning, stacklevel=4)
 
 
 def disabled() -> bool:
