@@ -66,6 +66,18 @@ def pytest_unconfigure(config):
         shutil.rmtree(_SESSION_CACHE, ignore_errors=True)
 
 
+@pytest.fixture
+def cache_of_its_own(tmp_path, monkeypatch):
+    """A kernel cache folder for one test.  The test processes share one folder, and with it
+    the compile lock that lets one background compile run at a time (backends/numba/tiered.py):
+    a test that starts compile workers and counts on them takes a folder of its own, after
+    this process's earlier workers have finished."""
+    from optad.backends.numba import tiered
+    tiered.wait_all()
+    monkeypatch.setenv("OPTAD_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
 def available_backends():
     names = ["numpy"]
     try:

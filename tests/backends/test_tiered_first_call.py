@@ -12,16 +12,8 @@ from optad.backends import numba as numba_backend
 from optad.backends.numba import tiered
 from optad.backends.numpy_backend import NumpyKernel
 
-pytestmark = pytest.mark.slow   # each case starts a compiling process
-
-
-@pytest.fixture(autouse=True)
-def _compile_lock_of_its_own(tmp_path, monkeypatch):
-    """One compile worker runs at a time per cache folder (tiered.py), and the test processes
-    share one folder: each test here has a folder of its own, so a worker of another test
-    does not hold the lock its first call asks for."""
-    tiered.wait_all()
-    monkeypatch.setenv("OPTAD_CACHE_DIR", str(tmp_path / "cache"))
+# slow: each case starts a compiling process; each test has a cache folder (so a lock) of its own
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("cache_of_its_own")]
 
 
 def _loss(W, X):

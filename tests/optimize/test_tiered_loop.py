@@ -7,16 +7,8 @@ import pytest
 import optad
 from optad.backends.numba import driver, tiered
 
-pytestmark = pytest.mark.slow   # a worker compiles the loop
-
-
-@pytest.fixture(autouse=True)
-def _compile_lock_of_its_own(tmp_path, monkeypatch):
-    """One compile worker runs at a time per cache folder (tiered.py), and the test processes
-    share one folder: each test here has a folder of its own, so a worker of another test
-    does not hold the lock its first call asks for."""
-    tiered.wait_all()
-    monkeypatch.setenv("OPTAD_CACHE_DIR", str(tmp_path / "cache"))
+# slow: a worker compiles the loop; each test has a cache folder (so a compile lock) of its own
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("cache_of_its_own")]
 
 
 def _loss(x, c):   # a loss of this test's own, so no other test has compiled its loop
