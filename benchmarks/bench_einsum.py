@@ -9,9 +9,14 @@ float64; a sample is a batch of calls, a method's time the median over rounds.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
+
+# compiled kernels are timed: they compile in this process (a new kernel would otherwise answer
+# from the NumPy evaluator until hot; benchmarks/bench_time_to_n.py measures the tiers)
+os.environ.setdefault("OPTAD_TIERED", "0")
 
 import numpy as np
 

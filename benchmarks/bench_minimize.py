@@ -25,8 +25,13 @@ Compilation happens in a warm-up run before timing.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
+
+# compiled kernels are timed: they compile in this process (a new kernel would otherwise answer
+# from the NumPy evaluator until hot; benchmarks/bench_time_to_n.py measures the tiers)
+os.environ.setdefault("OPTAD_TIERED", "0")
 
 import numba
 import numpy as np
