@@ -22,9 +22,9 @@ from pathlib import Path
 
 
 def main(payload_path: str) -> int:
-    from .tiered import WORKER_NICENESS, mark_compiled
+    from .tiered import mark_compiled, worker_niceness
     try:
-        os.nice(WORKER_NICENESS)   # a background compile yields to the user's work
+        os.nice(worker_niceness())   # a background compile yields to the user's work
     except OSError:
         pass
     with open(payload_path, "rb") as handle:

@@ -18,7 +18,7 @@ the folder shares); the lock passes to the worker, and the system releases it wh
 exits, however it exits (killed included).  While another process's worker holds it, a hot
 kernel goes on answering from the evaluator and asks again on a later call (at most every
 ``RETRY_SECONDS``); so a sweep of many new problems runs at most one compile beside the calling
-processes, never one per kernel.  Workers run at low priority (``nice`` +10).
+processes, never one per kernel.  Workers run at low priority (``nice`` +5 by default).
 
 A worker that fails (a crash, a kill, or longer than ``WORKER_TIMEOUT``) leaves the evaluator
 answering; the failure is counted beside the module in the cache
@@ -68,7 +68,19 @@ HOT_SECONDS = 0.1
 MAX_EVALUATED = 20_000
 # a kernel that found the compile lock taken asks again after this many seconds
 RETRY_SECONDS = 0.05
-WORKER_NICENESS = 10   # compile_worker.py lowers its own priority by this much
+# compile_worker.py lowers its own priority by this much ($OPTAD_COMPILE_NICENESS, 0-19). At +10
+# a worker got 5-20% of a core beside busy processes and a deep MLP's compile never finished
+# within 10,000 calls; at +5 it still yields to the user's work (a quarter of the share of a
+# process at the default priority)
+WORKER_NICENESS = 5
+
+
+def worker_niceness() -> int:
+    text = os.environ.get("OPTAD_COMPILE_NICENESS", "").strip()
+    try:
+        return min(max(int(text), 0), 19) if text else WORKER_NICENESS
+    except ValueError:
+        return WORKER_NICENESS
 WORKER_TIMEOUT = 600.0   # seconds; a worker running longer is stopped and counted as failed
 MAX_FAILURES = 2       # failed workers of one kernel (over all processes) before no more start
 LOCK_NAME = "compile.lock"
