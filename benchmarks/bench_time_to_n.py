@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 import time
 
 from bench_programs import PROGRAMS as GROWING_PROGRAMS
@@ -88,6 +89,15 @@ WINE_PATH = [None]   # set in the child
 MAKERS = dict(zip(PROGRAMS, (least_squares, wine_mlp, mlp(8), mlp(32), pendulum)))
 
 
+def running_workers(library):
+    """optad's list of this process's running compile workers (a tiered kernel's worker is in
+    it until the kernel has loaded the compiled code), or None."""
+    if library != "optad":
+        return None
+    from optad.backends.numba import tiered
+    return tiered._running
+
+
 def child(library, program, wine, max_n):
     """Runs in the fresh process: imports, data, then the timed calls; prints JSON."""
     WINE_PATH[0] = wine
@@ -107,14 +117,21 @@ def child(library, program, wine, max_n):
     marks, cumulative = [n for n in CHECKPOINTS if n <= max_n], {}
     start, cpu = time.perf_counter(), time.process_time()
     vg = value_and_grad(f)
+    workers = running_workers(library)
+    started, switched = False, None
     for n in range(1, max_n + 1):
         value, grads = block(vg(*args))
+        if workers is not None and switched is None:   # a tiered kernel's compile worker
+            started = started or bool(workers)
+            if started and not workers:
+                switched = [n, time.perf_counter() - start]
         if n in marks:
             cumulative[n] = time.perf_counter() - start
             if n == 1:
                 first_value = float(value)
     # this process's CPU time (not a compile worker's): tells load from work in a noisy run
     print(json.dumps({"cumulative": cumulative, "cpu": time.process_time() - cpu,
+                      "compiled from call": switched,
                       "first_value": first_value, "last_value": float(value)}))
 
 
@@ -174,7 +191,6 @@ def main():
     marks = [n for n in CHECKPOINTS if n <= options.max_n]
     print(f"load average at start: {load_average()}; busy neighbour: {options.busy}; "
           + (f"JAX {jax_version()}" if "JAX" in who else "no JAX"), flush=True)
-    import tempfile
     with tempfile.TemporaryDirectory(prefix="optad-bench-data-") as data:
         wine = f"{data}/wine.npz"
         save_wine(wine)
