@@ -23,6 +23,8 @@ and live beside them, in transforms/loop_rules.py.
 """
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from ..ir.program import Lit, Program, ShapedArray
@@ -57,19 +59,48 @@ def trace_body(fn, groups, closed_after):
     return Program(inputs, (), (), program.eqns, program.outputs), list(program.constvalues)
 
 
+class _Plan:
+    """A closed program laid out for repeated NumPy evaluation (a loop body runs once per
+    step): each equation's implementation, its operands as slots of one list or literal
+    values, and its output slots, resolved once instead of per step."""
+
+    def __init__(self, program):
+        slots = {var.id: k for k, var in enumerate(program.inputs)}
+        for eqn in program.eqns:
+            for var in eqn.outputs:
+                slots[var.id] = len(slots)
+        self.n_in, self.size = len(program.inputs), len(slots)
+
+        def ref(atom):
+            return (False, atom.value) if isinstance(atom, Lit) else (True, slots[atom.id])
+
+        self.steps = [(impl_rules[eqn.primitive], tuple(ref(a) for a in eqn.inputs), eqn.params,
+                       tuple(slots[v.id] for v in eqn.outputs), eqn.primitive.multiple_results)
+                      for eqn in program.eqns]
+        self.outputs = [ref(a) for a in program.outputs]
+
+    def __call__(self, args):
+        env = list(args)
+        env += [None] * (self.size - self.n_in)
+        for impl, ins, params, outs, multiple in self.steps:
+            result = impl(*[env[i] if is_var else i for is_var, i in ins], **params)
+            if multiple:
+                for slot, value in zip(outs, result):
+                    env[slot] = value
+            else:
+                env[outs[0]] = result
+        return [env[i] if is_var else i for is_var, i in self.outputs]
+
+
+_PLANS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
 def evaluate(program, args):
     """Run a closed program with the NumPy implementations (the reference semantics)."""
-    env = {v.id: a for v, a in zip(program.inputs, args)}
-
-    def read(atom):
-        return atom.value if isinstance(atom, Lit) else env[atom.id]
-
-    for eqn in program.eqns:
-        outs = impl_rules[eqn.primitive](*[read(a) for a in eqn.inputs], **eqn.params)
-        outs = outs if eqn.primitive.multiple_results else (outs,)
-        for var, value in zip(eqn.outputs, outs):
-            env[var.id] = value
-    return [read(a) for a in program.outputs]
+    plan = _PLANS.get(program)
+    if plan is None:
+        plan = _PLANS[program] = _Plan(program)
+    return plan(args)
 
 
 def depends(program, nonzero):
