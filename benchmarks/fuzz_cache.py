@@ -29,6 +29,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -122,13 +123,16 @@ class Runner:
         self.work, self.pool, self.workers = work, pool, workers
         self.oracle_memo: dict = {}
         self.count = 0
+        self.lock = threading.Lock()   # oracle processes start from several threads
 
     def start(self, items, cache_dir, tiered):
         """Writes the process's script and starts it; returns (Popen, script, results path)."""
-        self.count += 1
-        script = self.work / f"proc_{self.count}.py"
+        with self.lock:
+            self.count += 1
+            number = self.count
+        script = self.work / f"proc_{number}.py"
         script.write_text(process_source(items, self.pool))
-        out = self.work / f"proc_{self.count}.json"
+        out = self.work / f"proc_{number}.json"
         env = dict(os.environ, OPTAD_CACHE_DIR=str(cache_dir), OPTAD_TIERED=str(tiered),
                    PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
         proc = subprocess.Popen([sys.executable, str(script), str(out)], env=env,
@@ -195,7 +199,11 @@ def compare(item: dict, got: dict, want: dict):
     if "error" in got or "error" in want:
         if got.get("error") == want.get("error"):
             return None
-        return f"outcome {got.get('error', 'result')} vs oracle {want.get('error', 'result')}"
+        where = [line.strip() for line in (got.get("detail") or want.get("detail") or "")
+                 .splitlines() if line.strip()]
+        where = [line for line in where if "optad/" in line][-1:] + where[-1:]
+        return (f"outcome {got.get('error', 'result')} vs oracle "
+                f"{want.get('error', 'result')}: {' ... '.join(where)}")
     if item["op"] == "minimize":
         if got["success"] != want["success"]:
             return f"success {got['success']} vs oracle {want['success']}"
@@ -344,7 +352,7 @@ def report(runner, history, reproduced, work: Path):
 
 def fuzz(opts) -> int:
     rng = random.Random(opts.seed)
-    count = 3 if opts.quick else 12
+    count = 1 if opts.quick else 12
     pool = {p["name"]: p for p in programs.program_pool(rng, count)}
     work = Path(tempfile.mkdtemp(prefix="fuzz_cache-"))
     cache_dir = work / "cache"
@@ -361,7 +369,8 @@ def fuzz(opts) -> int:
             width = rng.randint(1, opts.workers)
             steps = []
             for _ in range(width):
-                items = [programs.random_item(rng, list(pool.values()))
+                items = [programs.random_item(rng, list(pool.values()), opts.methods,
+                                              presets=1 if opts.quick else None)
                          for _ in range(rng.randint(1, 4))]
                 kill = round(rng.uniform(0.5, 6.0), 1) if rng.random() < opts.kill else None
                 steps.append({"items": items, "tiered": rng.choice([0, 1]),
@@ -402,7 +411,7 @@ def _found(runner, history, step, found, combos, t0, opts, work):
     for i, why in found:
         item = step["items"][i] if i < len(step["items"]) else None
         print(f"  item {i}: {programs.describe(item) if item else '-'}: {why}")
-    upto = history.index(step) + 1
+    upto = next(i for i, s in enumerate(history) if s is step) + 1
     candidate = history[:upto]   # concurrent rounds are replayed one process at a time
     shrunk, reproduced = (candidate, False) if opts.no_shrink else \
         shrink(runner, candidate, opts.shrink_seconds)
@@ -417,7 +426,11 @@ def main(argv=None) -> int:
     ap.add_argument("--combinations", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--workers", type=int, default=1, help="processes side by side (at most)")
-    ap.add_argument("--quick", action="store_true", help="3 random programs instead of 12")
+    ap.add_argument("--quick", action="store_true",
+                    help="1 random program instead of 12 and one option preset per method: "
+                         "fewer distinct items, so the oracle's memo and the cache hit sooner")
+    ap.add_argument("--methods", type=lambda s: s.split(","), default=programs.METHODS,
+                    help="comma-separated methods to draw from (default: all six)")
     ap.add_argument("--kill", type=float, default=0.1, help="share of processes SIGKILLed")
     ap.add_argument("--damage", type=float, default=0.3,
                     help="chance of damaging the cache after a round (0: never)")

@@ -127,16 +127,18 @@ def render_program(p: dict) -> str:
     return "\n".join(out) + "\n"
 
 
-def random_item(rng: random.Random, pool: list, methods=METHODS, derivative_share=0.2) -> dict:
+def random_item(rng: random.Random, pool: list, methods=METHODS, derivative_share=0.2,
+                presets=None) -> dict:
     """One (program, operation) item.  float32 only for derivative calls: the compiled driver
-    of minimize runs float64 (a float32 minimize takes the Python driver)."""
+    of minimize runs float64 (a float32 minimize takes the Python driver).  ``presets``: how
+    many of each method's option presets to draw from (all by default)."""
     p = rng.choice(pool)
     if rng.random() < derivative_share:
         return {"program": p["name"], "op": rng.choice(["value_and_grad", "hvp"]),
                 "dtype": rng.choice(["float64", "float64", "float32"]),
                 "point": rng.randrange(2)}
     method = rng.choice(methods)
-    options = rng.choice(PRESETS[method])
+    options = rng.choice(PRESETS[method][:presets])
     return {"program": p["name"], "op": "minimize", "method": method, "options": options}
 
 
