@@ -55,14 +55,31 @@ def is_own(cres, dispatcher, sig) -> bool:
             and tuple(signature.args) == tuple(sig))
 
 
+def _save_repairing(cache, save, sig, data):
+    """Numba's save reads the function's index first; a damaged index (truncated, say) made
+    the save, and so the compile, raise.  Such an index is replaced by an empty one and the
+    save tried once more; if that fails too the machine code stays in this process only."""
+    try:
+        save(sig, data)
+    except Exception:   # noqa: BLE001 - whatever a damaged pickle raises
+        try:
+            cache.flush()   # writes an empty index over the damaged one
+            save(sig, data)
+        except Exception:   # noqa: BLE001
+            pass
+
+
 def fast_cache_loads(dispatcher):
-    """Give ``dispatcher`` the loader above: no target refresh, and a cached overload used
-    only when it is this function's (a damaged or foreign one is a miss)."""
+    """Give ``dispatcher`` the loader above (no target refresh; a cached overload used only
+    when it is this function's: a damaged or foreign one is a miss) and a save that repairs
+    a damaged index."""
     cache = getattr(dispatcher, "_cache", None)
     if (isinstance(cache, FunctionCache) and hasattr(cache, "_load_overload")
             and hasattr(cache, "_guard_against_spurious_io_errors")):
         cache.load_overload = \
             lambda sig, ctx: _load_without_refresh(dispatcher, cache, sig, ctx)
+        save = cache.save_overload
+        cache.save_overload = lambda sig, data: _save_repairing(cache, save, sig, data)
 
 
 def _blas_extension_path():
