@@ -52,14 +52,12 @@ PROCESS_TIMEOUT = 900        # seconds; a process still running then is a differ
 DERIV_RTOL = {"float64": 1e-9, "float32": 1e-5}
 X_ATOL, X_RTOL = 1e-4, 1e-4
 FAULTS = ["truncate-py", "truncate-nbi", "truncate-nbc", "swap-py", "swap-nbi", "swap-nbc"]
-# Faults that find a known bug, off unless asked for (--fault), so a run goes on to others:
-# truncate-nbi: a truncated Numba index of a kernel entry makes the compile of a minimize loop
-# that calls the entry raise UnpicklingError (optad/backends/numba/warm_start.py calls Numba's
-# _load_overload, whose _load_index does not catch a truncated pickle) instead of recompiling.
-# swap-nbc: the machine code of a kernel entry swapped with a minimize loop's (drive) makes a
-# later minimize raise ModuleNotFoundError (No module named 'optad_<hash>', from
-# warm_start._load_without_refresh) instead of rebuilding.
-KNOWN_BUG_FAULTS = ["truncate-nbi", "swap-nbc"]
+# Faults that find a known bug, off unless asked for (--fault), so a run goes on to others.
+# None now: the two it found before are fixed (optad/backends/numba/warm_start.py) -
+# truncate-nbi: a truncated Numba index made the compile raise UnpicklingError (Numba's save
+# reads the index first); swap-nbc: a kernel entry's machine code swapped with a loop's made a
+# later minimize raise ModuleNotFoundError (No module named 'optad_<hash>').
+KNOWN_BUG_FAULTS: list = []
 
 HEADER = '''\
 """fuzz_cache process: run with OPTAD_CACHE_DIR set to the shared cache; argv[1] = results."""
