@@ -15,6 +15,18 @@ Iteration k at x with gradient g:
    skipped.
 Stops when ||g|| <= gtol (success), on maxiter, or when no point of sufficient decrease exists
 along either direction (``success=False``, the best point found).
+
+With bounds it is a projected quasi-Newton method of the active-set kind (Bertsekas 1982's
+two-metric projection with an L-BFGS metric on the free variables; Kim, Sra & Dhillon 2010):
+1. variables at a bound whose gradient pushes outwards are fixed for the step; on the others
+   the direction is d_F = -(H g_F)_F, the two-loop recursion applied to the gradient with the
+   fixed entries zeroed (a descent direction, since H is positive definite), d = 0 on the fixed;
+2. a backtracking search along the projection arc P(x + alpha d) from the unit step, accepted
+   on the Armijo condition with the projected step (optimize/projected_search.py); if it fails
+   the memory is dropped and the projected gradient path is tried before giving up;
+3. the pair (s, y) of the step actually taken is stored under the same curvature test.
+Convergence is the projected gradient norm ||P(x - g) - x|| <= gtol (the quantity L-BFGS-B of
+Byrd, Lu, Nocedal & Zhu 1995 tests), and the reported gradient is the true gradient.
 """
 from __future__ import annotations
 
@@ -24,8 +36,11 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import status as st
+from ..bounds import Box, unbounded
+from ..box import free_mask, gradient_norm
 from ..calls import value_and_grad
 from ..line_search import strong_wolfe
+from ..projected_search import projected_armijo
 from ..options import COMMON, Option, check, gtol_for
 from ..step import RUNNING, Final, Progress, advanced, stopped
 
@@ -47,6 +62,7 @@ class Params(NamedTuple):
     m: int
     maxls: int
     eps: float          # machine epsilon of x
+    box: Box            # bounds on x (box.bounded False: none)
 
 
 class State(NamedTuple):
@@ -60,10 +76,10 @@ class State(NamedTuple):
     progress: Progress
 
 
-def configure(options, x0):
+def configure(options, x0, box=None):
     o = check(NAME, OPTIONS, options)
     return Params(o["maxiter"] or 15000, gtol_for(o, x0), o["m"], o["maxls"],
-                  float(np.finfo(x0.dtype).eps))
+                  float(np.finfo(x0.dtype).eps), unbounded(x0) if box is None else box)
 
 
 def _norm(g):
@@ -97,7 +113,8 @@ def init(x0, args, params):
     n = x.size
     return State(x, g, np.zeros((params.m, n), x.dtype), np.zeros((params.m, n), x.dtype),
                  np.zeros(params.m), 0, 0,
-                 Progress(0, 1, 1, 0, f, _norm(g) if finite else math.nan,
+                 Progress(0, 1, 1, 0, f,
+                          gradient_norm(x, g, params.box) if finite else math.nan,
                           RUNNING if finite else st.NONFINITE))
 
 
@@ -108,6 +125,8 @@ def update(state, args, params):
         return State(*state[:-1], stopped(progress, st.SUCCESS))
     if progress.nit >= params.maxiter:
         return State(*state[:-1], stopped(progress, st.MAXITER))
+    if params.box.bounded:
+        return _projected_update(state, args, params)
     stored, head = state.stored, state.head
     d = two_loop(g, state.S, state.Y, state.rho, stored, head)
     if not float(g @ d) < 0:
@@ -136,6 +155,47 @@ def update(state, args, params):
         stored = min(stored + 1, params.m)
     return State(x + s, ls.g, S, Y, rho, stored, head,
                  advanced(progress, ls.f, _norm(ls.g), evals, evals))
+
+
+def _stored(state, stored, params, s, y):
+    """(S, Y, rho, stored, head) with the pair (s, y) added when it meets s'y > eps y'y."""
+    sy, yy = float(s @ y), float(y @ y)
+    S, Y, rho, head = state.S, state.Y, state.rho, state.head
+    if sy > params.eps * yy and yy > 0:
+        S, Y, rho = S.copy(), Y.copy(), rho.copy()
+        S[head] = s
+        Y[head] = y
+        rho[head] = 1.0 / sy
+        head = (head + 1) % params.m
+        stored = min(stored + 1, params.m)
+    return S, Y, rho, stored, head
+
+
+def _projected_update(state, args, params):
+    """One step with bounds: L-BFGS on the free variables, search along the projection arc."""
+    progress, x, g, box = state.progress, state.x, state.g, params.box
+    f, pgnorm = progress.f, progress.grad_norm
+    mask = free_mask(x, g, box.lower, box.upper)
+    g_free = g * mask
+    free_norm = _norm(g_free)
+    stored = state.stored
+    d = two_loop(g_free, state.S, state.Y, state.rho, stored, state.head) * mask
+    if not float(g @ d) < 0:
+        stored, d = 0, -g_free
+    alpha0 = 1.0 if stored > 0 else min(1.0, 1.0 / free_norm)
+    ls = projected_armijo(x, d, f, g, pgnorm, args, box.lower, box.upper, params.eps,
+                          alpha0=alpha0, maxiter=params.maxls)
+    evals = ls.evaluations
+    if not ls.found and stored > 0:
+        stored = 0
+        ls = projected_armijo(x, -g_free, f, g, pgnorm, args, box.lower, box.upper, params.eps,
+                              alpha0=min(1.0, 1.0 / free_norm), maxiter=params.maxls)
+        evals += ls.evaluations
+    if not ls.found:
+        return State(*state[:-1], stopped(progress, st.LINE_SEARCH, evals, evals))
+    S, Y, rho, stored, head = _stored(state, stored, params, ls.x - x, ls.g - g)
+    return State(ls.x, ls.g, S, Y, rho, stored, head,
+                 advanced(progress, ls.f, gradient_norm(ls.x, ls.g, box), evals, evals))
 
 
 def finish(state, params, rows, value):
