@@ -135,6 +135,11 @@ def _broadcast(value, shape, name, default):
 def _side(value, unravel, n, name):
     """One side (lb or ub) of a Bounds object as a flat vector."""
     default = -np.inf if name.endswith("lb") else np.inf
+    if isinstance(value, np.ndarray) and value.size == 1:
+        # scipy's Bounds stores numbers as arrays of one entry, pytrees as object arrays
+        value = value.reshape(-1)[0]
+        if value is not None and not isinstance(value, (dict, list, tuple)):
+            value = float(value)
     if unravel.single_array or _is_scalar(value):
         return _broadcast(value, unravel.shapes[0] if unravel.single_array else (n,), name,
                           default)

@@ -10,6 +10,7 @@ from ..tree import ravel_pytree
 from .bounds import clip_start, parse_bounds
 from .driver import run
 from .methods import METHODS
+from .methods.boxed import BOUNDED
 from .objective import make_problem
 from .options import OptimizeWarning, checked
 
@@ -63,6 +64,8 @@ def minimize(fun, x0, method="newton-cg", args=(), jac=None, hessp=None, bounds=
     box = parse_bounds(bounds, x_flat, unravel)   # checked in _checked_bounds already
     x_flat = clip_start(x_flat, box)
     params = spec.configure(options, x_flat, box)
+    if box.bounded:
+        spec = BOUNDED.get(spec.NAME, spec)
     compiled = getattr(spec, "compiled", lambda options: True)(options)
     return run(spec, problem, x_flat, params, unravel, callback, options.get("disp", False),
                compiled)

@@ -120,8 +120,6 @@ def update(state, args, params):
         f, g = value_and_grad(y, *args)
         return State(y, g, x_base, velocity, state.direction, state.alpha, state.f_base,
                      advanced(progress, f, _norm(y, g, box), 1, 1))
-    if box.bounded:
-        return _projected_update(state, args, params)
     direction = -g
     if not params.nesterov and progress.nit > 0:
         direction = -g + m * state.direction
@@ -149,6 +147,16 @@ def update(state, args, params):
         f, g = ls.f, ls.g               # the gradient came with the line search
     return State(y, g, x_base, state.velocity, direction, ls.alpha, f_base,
                  advanced(progress, f, _norm(y, g, box), evaluations, evaluations))
+
+
+def bounded_update(state, args, params):
+    """``update`` with bounds (methods/boxed/gd.py): the stops and the fixed step (projected)
+    are update's; backtracking runs along the projection arc."""
+    progress, g = state.progress, state.g
+    if params.step > 0 or not (math.isfinite(progress.f) and np.all(np.isfinite(g))) or \
+            progress.grad_norm <= params.gtol or progress.nit >= params.maxiter:
+        return update(state, args, params)
+    return _projected_update(state, args, params)
 
 
 def _projected_update(state, args, params):

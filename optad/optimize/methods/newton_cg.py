@@ -175,23 +175,21 @@ def lanczos_min(x, args, start, steps, mask=None):
     return values[0], np.max(np.abs(values)), vec / np.sqrt(vec @ vec), m
 
 
-def curvature_check(x, f, g, args, params):
+def curvature_check(x, f, g, args, params, inside=None):
     """At a point with a small gradient: (MINIMUM, ...) when no negative curvature is found,
     (ESCAPED, x', f', g', ...) after a decreasing step along a negative-curvature direction,
     (SADDLE_POINT, ...) when negative curvature exists but no step along it decreased f.
     The last two entries count value-and-gradient evaluations and Hessian-vector products.
-    With bounds the curvature is that of the variables strictly inside their bounds, and the
-    escape steps are projected."""
-    box = params.box
-    if box.bounded:
-        inside = ((x > box.lower) & (x < box.upper)).astype(np.float64)
+    With bounds, ``inside`` is 1 on the variables strictly inside their bounds: the curvature
+    is that of those variables, and the escape steps are projected."""
+    if inside is None:
+        lam_min, lam_abs, v, products = lanczos_min(x, args, params.lanczos_start,
+                                                    LANCZOS_STEPS)
+    else:
         start = params.lanczos_start * inside
         if not np.any(start != 0):
             return MINIMUM, x, f, g, 0, 0
         lam_min, lam_abs, v, products = lanczos_min(x, args, start, LANCZOS_STEPS, inside)
-    else:
-        lam_min, lam_abs, v, products = lanczos_min(x, args, params.lanczos_start,
-                                                    LANCZOS_STEPS)
     if not lam_min < -1e-8 * max(1.0, lam_abs):
         return MINIMUM, x, f, g, 0, products
     v = v.astype(x.dtype)
@@ -200,13 +198,29 @@ def curvature_check(x, f, g, args, params):
     alpha = max(1.0, _norm(x))
     for trial in range(ESCAPE_TRIALS):
         x_new = x + alpha * v
-        if box.bounded:
-            x_new = project(x_new, box.lower, box.upper)
+        if inside is not None:
+            x_new = project(x_new, params.box.lower, params.box.upper)
         f_new, g_new = value_and_grad(x_new, *args)
         if math.isfinite(f_new) and f_new < f:
             return ESCAPED, x_new, f_new, g_new, trial + 1, products
         alpha *= 0.5
     return SADDLE_POINT, x, f, g, ESCAPE_TRIALS, products
+
+
+def small_gradient(state, args, params, inside=None):
+    """The step at a point whose (projected) gradient norm is <= gtol: stop there (a minimum,
+    or a saddle not escaped), or the escape step (``curvature_check``)."""
+    progress, x, g = state.progress, state.x, state.g
+    verdict, x_new, f_new, g_new, evals, products = curvature_check(x, progress.f, g, args,
+                                                                    params, inside)
+    if verdict == MINIMUM:
+        return State(*state[:-1], stopped(progress, st.SUCCESS, evals, evals, products))
+    if verdict == SADDLE_POINT or state.escapes >= MAX_ESCAPES or \
+            progress.nit >= params.maxiter:
+        return State(*state[:-1], stopped(progress, st.SADDLE, evals, evals, products))
+    return State(x_new, g_new, state.escapes + 1,
+                 advanced(progress, f_new, gradient_norm(x_new, g_new, params.box), evals,
+                          evals, products))
 
 
 def init(x0, args, params):
@@ -221,19 +235,9 @@ def update(state, args, params):
     progress, x, g = state.progress, state.x, state.g
     f, gnorm = progress.f, progress.grad_norm
     if gnorm <= params.gtol:
-        verdict, x_new, f_new, g_new, evals, products = curvature_check(x, f, g, args, params)
-        if verdict == MINIMUM:
-            return State(*state[:-1], stopped(progress, st.SUCCESS, evals, evals, products))
-        if verdict == SADDLE_POINT or state.escapes >= MAX_ESCAPES or \
-                progress.nit >= params.maxiter:
-            return State(*state[:-1], stopped(progress, st.SADDLE, evals, evals, products))
-        return State(x_new, g_new, state.escapes + 1,
-                     advanced(progress, f_new, gradient_norm(x_new, g_new, params.box), evals,
-                              evals, products))
+        return small_gradient(state, args, params)
     if progress.nit >= params.maxiter:
         return State(*state[:-1], stopped(progress, st.MAXITER))
-    if params.box.bounded:
-        return _projected_update(state, args, params)
     p, products, negative, finite = truncated_cg(x, g, gnorm, params.cg_maxiter, args)
     if not finite:
         return State(*state[:-1], stopped(progress, st.NONFINITE, 0, 0, products))
@@ -260,6 +264,19 @@ def update(state, args, params):
         status = st.XTOL
     return State(x, ls.g, state.escapes,
                  advanced(progress, ls.f, gnorm, evals, evals, products, status))
+
+
+def bounded_update(state, args, params):
+    """``update`` with bounds (methods/boxed/newton_cg.py): Newton-CG on the free variables
+    with a search along the projection arc; at a small projected gradient the curvature check
+    of the variables strictly inside their bounds."""
+    progress, x, box = state.progress, state.x, params.box
+    if progress.grad_norm <= params.gtol:
+        inside = ((x > box.lower) & (x < box.upper)).astype(np.float64)
+        return small_gradient(state, args, params, inside)
+    if progress.nit >= params.maxiter:
+        return State(*state[:-1], stopped(progress, st.MAXITER))
+    return _projected_update(state, args, params)
 
 
 def _projected_update(state, args, params):

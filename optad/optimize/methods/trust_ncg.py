@@ -159,8 +159,6 @@ def update(state, args, params):
         return State(*state[:-1], stopped(progress, st.MAXITER))
     if radius <= params.eps * max(1.0, _norm(x)):
         return State(*state[:-1], stopped(progress, st.TRUST_REGION))
-    if params.box.bounded:
-        return _projected_update(state, args, params)
     p, predicted, boundary, products, finite = steihaug_cg(x, g, gnorm, radius,
                                                            params.cg_maxiter, args)
     if not finite:
@@ -207,6 +205,16 @@ def _projected_step(x, g, p, predicted, residuals, box):
     s = project(x - (_norm(p) / gnorm) * g, box.lower, box.upper) - x
     hs = hvp_apply(x, s, *residuals)
     return s, -(float(g @ s) + 0.5 * float(s @ hs)), 2
+
+
+def bounded_update(state, args, params):
+    """``update`` with bounds (methods/boxed/trust_ncg.py): the stops are update's, the trial
+    step that of the free variables, projected or truncated at the box."""
+    progress = state.progress
+    if progress.grad_norm <= params.gtol or progress.nit >= params.maxiter or \
+            state.radius <= params.eps * max(1.0, _norm(state.x)):
+        return update(state, args, params)
+    return _projected_update(state, args, params)
 
 
 def _projected_update(state, args, params):
