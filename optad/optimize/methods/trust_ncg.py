@@ -231,7 +231,7 @@ def _projected_update(state, args, params):
         return State(*state[:-1], stopped(progress, st.NONFINITE, 0, 0, products))
     s, predicted, more = _projected_step(x, g_free, p, predicted, residuals, box)
     products += more
-    x_new = x + s
+    x_new = project(x + s, box.lower, box.upper)   # x + (P(.) - x) may round past a bound
     f_new, g_new = value_and_grad(x_new, *args)
     ok = math.isfinite(f_new) and np.all(np.isfinite(g_new))
     actual = f - f_new if ok else -math.inf

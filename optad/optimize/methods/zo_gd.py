@@ -164,8 +164,9 @@ def noise_floor(f, n, params):
     return math.sqrt(n) * params.unit * abs(f) / params.eps if math.isfinite(f) else math.inf
 
 
-def _estimated(state, args, params):
-    """The state with the estimate at its x, or stopped before it (budget, non-finite f)."""
+def _estimated(state, args, params, box=None):
+    """The state with the estimate at its x, or stopped before it (budget, non-finite f);
+    ``box`` is None without bounds (Numba then compiles none of the bounded code)."""
     progress = state.progress
     backtracking = not params.step > 0
     if backtracking and not math.isfinite(state.f):
@@ -175,7 +176,7 @@ def _estimated(state, args, params):
     # the estimate, plus a trial step or the final exact f, must fit in the budget
     if params.max_nfev > 0 and progress.nfev + 2 * params.m + 1 > params.max_nfev:
         return State(*state[:-1], stopped(progress, st.MAXFEV))
-    if params.box.bounded:
+    if box is not None:
         G, fmid, used = bounded_estimate(state.x, state.g, progress.nit, args, params)
     else:
         G, fmid, used = estimate(state.x, args, params)
@@ -183,8 +184,7 @@ def _estimated(state, args, params):
     if not (math.isfinite(fmid) and math.isfinite(g2)):
         return State(*state[:-1], stopped(progress, st.NONFINITE, used))
     recent = state.recent.copy()
-    if params.box.bounded:
-        box = params.box
+    if box is not None:
         gp = state.x - project(state.x - G, box.lower, box.upper)
         recent[progress.nit % params.window] = float(gp @ gp) / params.c
     else:
@@ -196,24 +196,41 @@ def _estimated(state, args, params):
 
 
 def init(x0, args, params):
+    return _start(x0, args, params)
+
+
+def bounded_init(x0, args, params):
+    """``init`` with bounds (methods/boxed/zo_gd.py)."""
+    return _start(x0, args, params, params.box)
+
+
+def _start(x0, args, params, box=None):
     x = x0.copy()
     backtracking = not params.step > 0
     f = value(x, *args) if backtracking else math.nan
     h = 1.0 / params.c if backtracking else params.step
     state = State(x, np.zeros_like(x), x.copy(), h, np.full(params.window, np.inf), f,
                   Progress(0, 1 if backtracking else 0, 0, 0, f, math.nan, RUNNING))
-    return _estimated(state, args, params)
+    return _estimated(state, args, params, box)
 
 
 def update(state, args, params):
+    return _step(state, args, params)
+
+
+def bounded_update(state, args, params):
+    """``update`` with bounds (methods/boxed/zo_gd.py): projected steps and estimates."""
+    return _step(state, args, params, params.box)
+
+
+def _step(state, args, params, box=None):
     progress, x, G, f, h = state.progress, state.x, state.g, state.f, state.h
     nfev = progress.nfev
     x_prev = state.x_prev
-    box = params.box
     if params.step > 0:
         x_prev = x
         x = x - h * G
-        if box.bounded:
+        if box is not None:
             x = project(x, box.lower, box.upper)
         f = math.nan                    # known at the next estimate (or exactly at the end)
     else:
@@ -223,7 +240,7 @@ def update(state, args, params):
                 break
             x_trial = x - h * G
             target = f - C1 * h * slope
-            if box.bounded:
+            if box is not None:
                 x_trial = project(x_trial, box.lower, box.upper)
                 decrease = float(G @ (x - x_trial)) / params.c
                 if not decrease > 0:
@@ -243,7 +260,7 @@ def update(state, args, params):
         floor = noise_floor(progress.f, x.size, params)
         status = st.SUCCESS if floor <= params.gtol else st.PRECISION
         return State(*moved[:-1], stopped(moved.progress, status))
-    return _estimated(moved, args, params)
+    return _estimated(moved, args, params, box)
 
 
 def finish(state, params, rows, value):
