@@ -3,8 +3,13 @@ trust-ncg, gd, zo-gd, adam, sgd).
 
     minimize.py     the entry point: checks, builds the problem, picks the method
     objective.py    fun (and a user's jac/hessp) as a compiled problem on flat vectors
-    methods/        one module per method: its options, its step (init/update) and result
+    methods/        one module per method: its options, its step (init/update) and result;
+                    methods/boxed/: the bounded steps of gd, lbfgs, newton-cg, trust-ncg, zo-gd
+    bounds.py       ``bounds=`` in scipy's forms -> a flat box (lower, upper)
+    box.py          projection, projected gradient, free variables, as step code
     line_search.py  strong Wolfe and Armijo searches, as step code
+    projected_search.py  backtracking along the projection arc (every method with bounds)
+    zo_bounds.py    zero-order estimates that leave out variables held at a bound
     calls.py        the objective's calls in step code, and how drivers bind them
     step.py         the protocol of a method, and the progress record
     driver.py       the Python driver (callback, history, best point, result); the compiled

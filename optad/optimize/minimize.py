@@ -3,14 +3,19 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
+
 from .. import backends
+from ..tree import ravel_pytree
+from .bounds import clip_start, parse_bounds
 from .driver import run
 from .methods import METHODS
+from .methods.boxed import BOUNDED
 from .objective import make_problem
 from .options import OptimizeWarning, checked
 
 
-def minimize(fun, x0, method="newton-cg", args=(), jac=None, hessp=None, tol=None,
+def minimize(fun, x0, method="newton-cg", args=(), jac=None, hessp=None, bounds=None, tol=None,
              callback=None, options=None, backend=None):
     """Minimise scalar ``fun(x, *args)`` from ``x0`` (an array or a pytree of arrays).
 
@@ -20,6 +25,10 @@ def minimize(fun, x0, method="newton-cg", args=(), jac=None, hessp=None, tol=Non
              a callable ``jac(x, *args)``; or "2-point"/"3-point" finite differences
     hessp    None: optad's ``hvp(fun, backend=backend)`` (or, when ``jac`` is given, forward
              differences of jac); or a callable ``hessp(x, p, *args)``
+    bounds   None, a sequence of (lo, hi) pairs (None for no bound), a Bounds(lb, ub)
+             object, or for a pytree x0 a pytree of per-leaf bounds (optimize/bounds.py);
+             every method keeps its iterates in the box and measures convergence by the
+             projected gradient; an x0 outside is clipped with an OptimizeWarning
     tol      sets each method's ``gtol`` unless ``options`` gives it
     callback called with an intermediate OptimizeResult (x, fun, nit, jac) after each
              iteration; raising StopIteration ends the run (status 6, success False)
@@ -50,8 +59,25 @@ def minimize(fun, x0, method="newton-cg", args=(), jac=None, hessp=None, tol=Non
         warnings.warn(f"method {spec.NAME!r} does not use hessp; it is ignored",
                       OptimizeWarning, stacklevel=2)
         hessp = None
+    _checked_bounds(bounds, x0)
     problem, x_flat, unravel = make_problem(fun, x0, args, jac, hessp, backend, spec.NEEDS)
-    params = spec.configure(options, x_flat)
+    box = parse_bounds(bounds, x_flat, unravel)   # checked in _checked_bounds already
+    x_flat = clip_start(x_flat, box)
+    params = spec.configure(options, x_flat, box)
+    if box.bounded:
+        spec = BOUNDED.get(spec.NAME, spec)
     compiled = getattr(spec, "compiled", lambda options: True)(options)
     return run(spec, problem, x_flat, params, unravel, callback, options.get("disp", False),
                compiled)
+
+
+def _checked_bounds(bounds, x0):
+    """Bad bounds are an error before anything is traced or compiled (x0's own errors are
+    make_problem's)."""
+    if bounds is None:
+        return
+    try:
+        x_flat, unravel = ravel_pytree(x0)
+    except (TypeError, ValueError):
+        return
+    parse_bounds(bounds, np.asarray(x_flat, dtype=unravel.dtype), unravel)

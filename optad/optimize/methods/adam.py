@@ -17,6 +17,9 @@ gradients::
 (w a flat array; ravel a pytree with ``optad.tree.ravel_pytree``).  Stops on ||g|| <= gtol
 (default 0: off, Adam's fixed step rarely meets a gradient tolerance) or after ``maxiter``
 steps; the result is the best point seen.
+
+With bounds each step is projected onto the box, x <- P(adam step) (projected Adam; the moments
+keep the raw gradients), and ``grad_norm`` is the projected gradient norm (optimize/box.py).
 """
 from __future__ import annotations
 
@@ -26,6 +29,8 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import status as st
+from ..bounds import Box, unbounded
+from ..box import gradient_norm, project
 from ..calls import value_and_grad
 from ..options import COMMON, Option, check
 from ..step import RUNNING, Final, Progress, advanced, stopped
@@ -52,6 +57,7 @@ class Params(NamedTuple):
     beta1: float
     beta2: float
     eps: float
+    box: Box                # bounds on x (box.bounded False: none)
 
 
 class State(NamedTuple):
@@ -62,10 +68,11 @@ class State(NamedTuple):
     progress: Progress
 
 
-def configure(options, x0):
+def configure(options, x0, box=None):
     o = check(NAME, OPTIONS, options)
     beta1, beta2 = o["betas"]
-    return Params(o["maxiter"] or 1000, o["gtol"], o["step"], beta1, beta2, o["eps"])
+    return Params(o["maxiter"] or 1000, o["gtol"], o["step"], beta1, beta2, o["eps"],
+                  unbounded(x0) if box is None else box)
 
 
 def adam_step(x, g, m, v, t, step, beta1, beta2, eps):
@@ -77,14 +84,16 @@ def adam_step(x, g, m, v, t, step, beta1, beta2, eps):
     return x - step * mhat / (np.sqrt(vhat) + eps), m, v
 
 
-def _norm(g):
-    return float(np.linalg.norm(g)) if np.all(np.isfinite(g)) else math.inf
+def _norm(x, g, box):
+    """||g||, or the projected gradient norm with bounds; inf when g is not finite."""
+    return gradient_norm(x, g, box) if np.all(np.isfinite(g)) else math.inf
 
 
 def init(x0, args, params):
     f, g = value_and_grad(x0, *args)
     zero = np.zeros_like(x0)
-    return State(x0.copy(), g, zero, zero.copy(), Progress(0, 1, 1, 0, f, _norm(g), RUNNING))
+    return State(x0.copy(), g, zero, zero.copy(),
+                 Progress(0, 1, 1, 0, f, _norm(x0, g, params.box), RUNNING))
 
 
 def update(state, args, params):
@@ -97,8 +106,10 @@ def update(state, args, params):
         return State(*state[:-1], stopped(progress, st.MAXITER))
     x, m, v = adam_step(state.x, state.g, state.m, state.v, progress.nit + 1, params.step,
                         params.beta1, params.beta2, params.eps)
+    if params.box.bounded:
+        x = project(x, params.box.lower, params.box.upper)
     f, g = value_and_grad(x, *args)
-    return State(x, g, m, v, advanced(progress, f, _norm(g), 1, 1))
+    return State(x, g, m, v, advanced(progress, f, _norm(x, g, params.box), 1, 1))
 
 
 def finish(state, params, rows, value):

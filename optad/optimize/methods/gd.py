@@ -8,6 +8,13 @@
   backtracking runs at the extrapolated point y along -g(y), and whenever f would increase the
   extrapolation is dropped and the next step starts from x without momentum (adaptive restart,
   O'Donoghue & Candes 2015), so f(x) decreases monotonically.
+
+With bounds (``params.box.bounded``) every point is projected onto the box: the fixed step
+takes x <- P(x + v) (the velocity becomes the step actually taken) or, with Nesterov,
+x' <- P(y - step g(y)), y <- P(x' + momentum (x' - x)); backtracking searches along the
+projection arc P(y + alpha d) with the Armijo test on the projected step
+(optimize/projected_search.py), falling back to d = -g when the momentum direction finds no
+decrease.  ``grad_norm`` and ``gtol`` then mean the projected gradient norm (box.py).
 """
 from __future__ import annotations
 
@@ -17,8 +24,11 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import status as st
+from ..bounds import Box, unbounded
+from ..box import gradient_norm, project
 from ..calls import value_and_grad
 from ..line_search import armijo_with_grad
+from ..projected_search import projected_armijo
 from ..options import COMMON, Option, check, gtol_for
 from ..step import RUNNING, Final, Progress, advanced, stopped
 
@@ -42,6 +52,7 @@ class Params(NamedTuple):
     momentum: float
     nesterov: bool
     eps: float          # machine epsilon of x
+    box: Box            # bounds on x (box.bounded False: none)
 
 
 class State(NamedTuple):
@@ -55,23 +66,25 @@ class State(NamedTuple):
     progress: Progress
 
 
-def configure(options, x0):
+def configure(options, x0, box=None):
     o = check(NAME, OPTIONS, options)
     if o["nesterov"] and o["momentum"] == 0:
         raise ValueError("nesterov=True needs a momentum > 0")
-    return Params(o["maxiter"] or 10000, gtol_for(o, x0), math.nan if o["step"] is None else o["step"],
-                  o["momentum"], o["nesterov"], float(np.finfo(x0.dtype).eps))
+    return Params(o["maxiter"] or 10000, gtol_for(o, x0),
+                  math.nan if o["step"] is None else o["step"], o["momentum"], o["nesterov"],
+                  float(np.finfo(x0.dtype).eps), unbounded(x0) if box is None else box)
 
 
-def _norm(g):
-    return float(np.linalg.norm(g)) if np.all(np.isfinite(g)) else math.inf
+def _norm(x, g, box):
+    """||g||, or the projected gradient norm with bounds; inf when g is not finite."""
+    return gradient_norm(x, g, box) if np.all(np.isfinite(g)) else math.inf
 
 
 def init(x0, args, params):
     f, g = value_and_grad(x0, *args)
     zero = np.zeros_like(x0)
     return State(x0.copy(), g, x0.copy(), zero, zero.copy(), 1.0, math.nan,
-                 Progress(0, 1, 1, 0, f, _norm(g), RUNNING))
+                 Progress(0, 1, 1, 0, f, _norm(x0, g, params.box), RUNNING))
 
 
 def update(state, args, params):
@@ -84,19 +97,29 @@ def update(state, args, params):
     if progress.nit >= params.maxiter:
         return State(*state[:-1], stopped(progress, st.MAXITER))
     m = params.momentum
+    box = params.box
     if params.step > 0:                              # fixed step (NaN compares False)
         velocity, x_base = state.velocity, state.x_base
         if params.nesterov:
             x_new = y - params.step * g
+            if box.bounded:
+                x_new = project(x_new, box.lower, box.upper)
             y = x_new + m * (x_new - x_base)
+            if box.bounded:
+                y = project(y, box.lower, box.upper)
             x_base = x_new
         else:
             velocity = m * velocity - params.step * g
-            x_base = x_base + velocity
+            if box.bounded:
+                moved = project(x_base + velocity, box.lower, box.upper)
+                velocity = moved - x_base
+                x_base = moved
+            else:
+                x_base = x_base + velocity
             y = x_base
         f, g = value_and_grad(y, *args)
         return State(y, g, x_base, velocity, state.direction, state.alpha, state.f_base,
-                     advanced(progress, f, _norm(g), 1, 1))
+                     advanced(progress, f, _norm(y, g, box), 1, 1))
     direction = -g
     if not params.nesterov and progress.nit > 0:
         direction = -g + m * state.direction
@@ -123,7 +146,57 @@ def update(state, args, params):
         x_base = y = x_new
         f, g = ls.f, ls.g               # the gradient came with the line search
     return State(y, g, x_base, state.velocity, direction, ls.alpha, f_base,
-                 advanced(progress, f, _norm(g), evaluations, evaluations))
+                 advanced(progress, f, _norm(y, g, box), evaluations, evaluations))
+
+
+def bounded_update(state, args, params):
+    """``update`` with bounds (methods/boxed/gd.py): the stops and the fixed step (projected)
+    are update's; backtracking runs along the projection arc."""
+    progress, g = state.progress, state.g
+    if params.step > 0 or not (math.isfinite(progress.f) and np.all(np.isfinite(g))) or \
+            progress.grad_norm <= params.gtol or progress.nit >= params.maxiter:
+        return update(state, args, params)
+    return _projected_update(state, args, params)
+
+
+def _projected_update(state, args, params):
+    """Backtracking with bounds: the search runs along the projection arc from y."""
+    progress, y, g, box = state.progress, state.x, state.g, params.box
+    f, m = progress.f, params.momentum
+    direction = -g
+    if not params.nesterov and progress.nit > 0 and m > 0:
+        direction = -g + m * state.direction
+        if not float(g @ direction) < 0:
+            direction = -g
+    ls = projected_armijo(y, direction, f, g, progress.grad_norm, args, box.lower, box.upper,
+                          params.eps, alpha0=2.0 * state.alpha)
+    evaluations = ls.evaluations
+    if not ls.found and not params.nesterov and progress.nit > 0 and m > 0:
+        direction = -g
+        ls = projected_armijo(y, direction, f, g, progress.grad_norm, args, box.lower,
+                              box.upper, params.eps, alpha0=2.0 * state.alpha)
+        evaluations += ls.evaluations
+    if not ls.found:
+        return State(*state[:-1], stopped(progress, st.LINE_SEARCH, evaluations,
+                                          evaluations))
+    x_new = ls.x
+    x_base, f_base = state.x_base, state.f_base
+    if params.nesterov:
+        if math.isfinite(f_base) and \
+                ls.f > f_base + 64 * params.eps * max(1.0, abs(f_base)):
+            y = x_base                  # adaptive restart: drop x_new and the momentum
+        else:
+            y = project(x_new + m * (x_new - x_base), box.lower, box.upper)
+            x_base, f_base = x_new, ls.f
+        f, g = value_and_grad(y, *args)
+        evaluations += 1
+    else:
+        x_base = y = x_new
+        f, g = ls.f, ls.g
+    # the momentum direction remembers the step actually taken, per unit of alpha
+    step = (x_new - state.x) / ls.alpha
+    return State(y, g, x_base, state.velocity, step, ls.alpha, f_base,
+                 advanced(progress, f, _norm(y, g, box), evaluations, evaluations))
 
 
 def finish(state, params, rows, value):

@@ -14,6 +14,17 @@ When ||g|| <= gtol, a short Lanczos run checks for negative curvature: at a sadd
 steps along the negative-curvature direction and continues; if that fails it reports
 ``success=False`` with status SADDLE. A failed line search returns the best point found, never a
 worse one. Errors in the problem (NaN/inf) end the run with ``success=False``.
+
+With bounds it is a projected active-set Newton-CG (Bertsekas 1982; Lin & Moré 1999 for
+Newton-CG on the free variables):
+1. variables at a bound whose gradient pushes outwards are fixed for the step; the truncated
+   CG solves H_FF p_F = -g_F on the others (the fixed entries of every vector given to and
+   returned by the Hessian-vector product are zeroed), p = 0 on the fixed;
+2. a backtracking search along the projection arc P(x + alpha p) from the unit step, accepted
+   on the Armijo condition with the projected step (optimize/projected_search.py), then the
+   projected gradient path if that fails;
+3. convergence is the projected gradient norm ||P(x - g) - x|| <= gtol; the curvature check
+   runs on the variables strictly inside their bounds, and an escape step is projected too.
 """
 from __future__ import annotations
 
@@ -23,8 +34,11 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import status as st
+from ..bounds import Box, unbounded
+from ..box import free_mask, gradient_norm, project
 from ..calls import hvp_apply, hvp_prepare, value_and_grad
 from ..line_search import precision_limited_step, strong_wolfe
+from ..projected_search import projected_armijo
 from ..options import COMMON, Option, check, gtol_for
 from ..step import RUNNING, Final, Progress, advanced, stopped
 
@@ -54,6 +68,7 @@ class Params(NamedTuple):
     cg_maxiter: int
     eps: float              # machine epsilon of x
     lanczos_start: np.ndarray
+    box: Box                # bounds on x (box.bounded False: none)
 
 
 class State(NamedTuple):
@@ -63,11 +78,12 @@ class State(NamedTuple):
     progress: Progress
 
 
-def configure(options, x0):
+def configure(options, x0, box=None):
     o = check(NAME, OPTIONS, options)
     n = x0.size
     return Params(o["maxiter"] or 200 * n, gtol_for(o, x0), o["xtol"], o["cg_maxiter"] or 20 * n,
-                  float(np.finfo(x0.dtype).eps), np.random.default_rng(0).standard_normal(n))
+                  float(np.finfo(x0.dtype).eps), np.random.default_rng(0).standard_normal(n),
+                  unbounded(x0) if box is None else box)
 
 
 def compiled(options):
@@ -78,9 +94,11 @@ def _norm(g):
     return float(np.linalg.norm(g))
 
 
-def truncated_cg(x, g, gnorm, maxiter, args):
+def truncated_cg(x, g, gnorm, maxiter, args, mask=None):
     """Approximate solution of H p = -g -> (p, cg_iterations, negative_curvature, finite);
-    the iteration count is the number of Hessian-vector products.
+    the iteration count is the number of Hessian-vector products.  With ``mask`` (1 on the
+    free variables, 0 on the fixed; g zero on the fixed) it solves H_FF p_F = -g_F: every
+    product is masked, so all CG vectors stay in the free subspace.
 
     Residuals and the forcing term are measured in the 1-norm: ||r||_1 <= eta ||g||_1 with
     eta = min(0.5, sqrt(||g||_1)). In large dimensions the 1-norm keeps eta at 0.5 longer, so
@@ -97,6 +115,8 @@ def truncated_cg(x, g, gnorm, maxiter, args):
     rr = float(r @ r)
     for j in range(maxiter):
         hd = hvp_apply(x, d, *residuals)
+        if mask is not None:
+            hd = hd * mask
         curv = float(d @ hd)
         if not math.isfinite(curv):
             return z, j + 1, False, False
@@ -117,10 +137,11 @@ def truncated_cg(x, g, gnorm, maxiter, args):
     return z, maxiter, False, True
 
 
-def lanczos_min(x, args, start, steps):
+def lanczos_min(x, args, start, steps, mask=None):
     """(smallest Ritz value, largest |Ritz value|, its unit Ritz vector, products) of H(x)
     after ``steps`` Lanczos steps from ``start`` (full reorthogonalisation; small, and only run
-    at a candidate minimum)."""
+    at a candidate minimum); with ``mask`` (and a masked start), of H restricted to the
+    variables where the mask is 1."""
     n = start.size
     k = min(n, steps)
     basis = np.zeros((k, n))
@@ -131,6 +152,8 @@ def lanczos_min(x, args, start, steps):
     m = 0
     for j in range(k):
         w = hvp_apply(x, basis[j].astype(x.dtype), *residuals).astype(np.float64)
+        if mask is not None:
+            w = w * mask
         m = j + 1
         alphas[j] = basis[j] @ w
         for i in range(j + 1):
@@ -152,12 +175,21 @@ def lanczos_min(x, args, start, steps):
     return values[0], np.max(np.abs(values)), vec / np.sqrt(vec @ vec), m
 
 
-def curvature_check(x, f, g, args, params):
+def curvature_check(x, f, g, args, params, inside=None):
     """At a point with a small gradient: (MINIMUM, ...) when no negative curvature is found,
     (ESCAPED, x', f', g', ...) after a decreasing step along a negative-curvature direction,
     (SADDLE_POINT, ...) when negative curvature exists but no step along it decreased f.
-    The last two entries count value-and-gradient evaluations and Hessian-vector products."""
-    lam_min, lam_abs, v, products = lanczos_min(x, args, params.lanczos_start, LANCZOS_STEPS)
+    The last two entries count value-and-gradient evaluations and Hessian-vector products.
+    With bounds, ``inside`` is 1 on the variables strictly inside their bounds: the curvature
+    is that of those variables, and the escape steps are projected."""
+    if inside is None:
+        lam_min, lam_abs, v, products = lanczos_min(x, args, params.lanczos_start,
+                                                    LANCZOS_STEPS)
+    else:
+        start = params.lanczos_start * inside
+        if not np.any(start != 0):
+            return MINIMUM, x, f, g, 0, 0
+        lam_min, lam_abs, v, products = lanczos_min(x, args, start, LANCZOS_STEPS, inside)
     if not lam_min < -1e-8 * max(1.0, lam_abs):
         return MINIMUM, x, f, g, 0, products
     v = v.astype(x.dtype)
@@ -165,18 +197,37 @@ def curvature_check(x, f, g, args, params):
         v = -v
     alpha = max(1.0, _norm(x))
     for trial in range(ESCAPE_TRIALS):
-        f_new, g_new = value_and_grad(x + alpha * v, *args)
+        x_new = x + alpha * v
+        if inside is not None:
+            x_new = project(x_new, params.box.lower, params.box.upper)
+        f_new, g_new = value_and_grad(x_new, *args)
         if math.isfinite(f_new) and f_new < f:
-            return ESCAPED, x + alpha * v, f_new, g_new, trial + 1, products
+            return ESCAPED, x_new, f_new, g_new, trial + 1, products
         alpha *= 0.5
     return SADDLE_POINT, x, f, g, ESCAPE_TRIALS, products
+
+
+def small_gradient(state, args, params, inside=None):
+    """The step at a point whose (projected) gradient norm is <= gtol: stop there (a minimum,
+    or a saddle not escaped), or the escape step (``curvature_check``)."""
+    progress, x, g = state.progress, state.x, state.g
+    verdict, x_new, f_new, g_new, evals, products = curvature_check(x, progress.f, g, args,
+                                                                    params, inside)
+    if verdict == MINIMUM:
+        return State(*state[:-1], stopped(progress, st.SUCCESS, evals, evals, products))
+    if verdict == SADDLE_POINT or state.escapes >= MAX_ESCAPES or \
+            progress.nit >= params.maxiter:
+        return State(*state[:-1], stopped(progress, st.SADDLE, evals, evals, products))
+    return State(x_new, g_new, state.escapes + 1,
+                 advanced(progress, f_new, gradient_norm(x_new, g_new, params.box), evals,
+                          evals, products))
 
 
 def init(x0, args, params):
     x = x0.copy()
     f, g = value_and_grad(x, *args)
     finite = math.isfinite(f) and np.all(np.isfinite(g))
-    gnorm = _norm(g) if finite else math.nan
+    gnorm = gradient_norm(x, g, params.box) if finite else math.nan
     return State(x, g, 0, Progress(0, 1, 1, 0, f, gnorm, RUNNING if finite else st.NONFINITE))
 
 
@@ -184,14 +235,7 @@ def update(state, args, params):
     progress, x, g = state.progress, state.x, state.g
     f, gnorm = progress.f, progress.grad_norm
     if gnorm <= params.gtol:
-        verdict, x_new, f_new, g_new, evals, products = curvature_check(x, f, g, args, params)
-        if verdict == MINIMUM:
-            return State(*state[:-1], stopped(progress, st.SUCCESS, evals, evals, products))
-        if verdict == SADDLE_POINT or state.escapes >= MAX_ESCAPES or \
-                progress.nit >= params.maxiter:
-            return State(*state[:-1], stopped(progress, st.SADDLE, evals, evals, products))
-        return State(x_new, g_new, state.escapes + 1,
-                     advanced(progress, f_new, _norm(g_new), evals, evals, products))
+        return small_gradient(state, args, params)
     if progress.nit >= params.maxiter:
         return State(*state[:-1], stopped(progress, st.MAXITER))
     p, products, negative, finite = truncated_cg(x, g, gnorm, params.cg_maxiter, args)
@@ -220,6 +264,54 @@ def update(state, args, params):
         status = st.XTOL
     return State(x, ls.g, state.escapes,
                  advanced(progress, ls.f, gnorm, evals, evals, products, status))
+
+
+def bounded_update(state, args, params):
+    """``update`` with bounds (methods/boxed/newton_cg.py): Newton-CG on the free variables
+    with a search along the projection arc; at a small projected gradient the curvature check
+    of the variables strictly inside their bounds."""
+    progress, x, box = state.progress, state.x, params.box
+    if progress.grad_norm <= params.gtol:
+        inside = ((x > box.lower) & (x < box.upper)).astype(np.float64)
+        return small_gradient(state, args, params, inside)
+    if progress.nit >= params.maxiter:
+        return State(*state[:-1], stopped(progress, st.MAXITER))
+    return _projected_update(state, args, params)
+
+
+def _projected_update(state, args, params):
+    """One step with bounds: Newton-CG on the free variables, search along the projection
+    arc."""
+    progress, x, g, box = state.progress, state.x, state.g, params.box
+    f, pgnorm = progress.f, progress.grad_norm
+    mask = free_mask(x, g, box.lower, box.upper)
+    g_free = g * mask
+    free_norm = _norm(g_free)
+    p, products, _, finite = truncated_cg(x, g_free, free_norm, params.cg_maxiter,
+                                          args, mask)
+    if not finite:
+        return State(*state[:-1], stopped(progress, st.NONFINITE, 0, 0, products))
+    steepest = not float(g @ p) < 0
+    if steepest:
+        p = -g_free
+    alpha0 = min(1.0, 1.0 / free_norm) if steepest else 1.0
+    ls = projected_armijo(x, p, f, g, pgnorm, args, box.lower, box.upper, params.eps,
+                          alpha0=alpha0)
+    evals = ls.evaluations
+    if not ls.found and not steepest:
+        ls = projected_armijo(x, -g_free, f, g, pgnorm, args, box.lower, box.upper, params.eps,
+                              alpha0=min(1.0, 1.0 / free_norm))
+        evals += ls.evaluations
+    if not ls.found:
+        return State(*state[:-1], stopped(progress, st.LINE_SEARCH, evals, evals, products))
+    step = ls.x - x
+    pg_new = gradient_norm(ls.x, ls.g, box)
+    status = RUNNING
+    if pg_new > params.gtol and params.xtol > 0 and \
+            np.max(np.abs(step)) <= params.xtol * max(1.0, np.max(np.abs(ls.x))):
+        status = st.XTOL
+    return State(ls.x, ls.g, state.escapes,
+                 advanced(progress, ls.f, pg_new, evals, evals, products, status))
 
 
 def finish(state, params, rows, value):

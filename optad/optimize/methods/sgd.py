@@ -14,6 +14,10 @@ Every iteration is one value_and_grad at the new x.  A mini-batch loop calls the
 
 Stops on ||g|| <= gtol (default 0: off) or after ``maxiter`` steps; the result is the best
 point seen.  (Full-batch with momentum 0 this is ``gd`` with a fixed step.)
+
+With bounds each step is projected onto the box, x <- P(x + velocity), and the velocity becomes
+the step actually taken (so momentum does not pile up against a bound); ``grad_norm`` is the
+projected gradient norm (optimize/box.py).
 """
 from __future__ import annotations
 
@@ -23,6 +27,8 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import status as st
+from ..bounds import Box, unbounded
+from ..box import gradient_norm, project
 from ..calls import value_and_grad
 from ..options import COMMON, Option, check
 from ..step import RUNNING, Final, Progress, advanced, stopped
@@ -45,6 +51,7 @@ class Params(NamedTuple):
     gtol: float
     step: float
     momentum: float
+    box: Box                # bounds on x (box.bounded False: none)
 
 
 class State(NamedTuple):
@@ -54,9 +61,10 @@ class State(NamedTuple):
     progress: Progress
 
 
-def configure(options, x0):
+def configure(options, x0, box=None):
     o = check(NAME, OPTIONS, options)
-    return Params(o["maxiter"] or 1000, o["gtol"], o["step"], o["momentum"])
+    return Params(o["maxiter"] or 1000, o["gtol"], o["step"], o["momentum"],
+                  unbounded(x0) if box is None else box)
 
 
 def sgd_step(x, g, velocity, step, momentum):
@@ -65,13 +73,15 @@ def sgd_step(x, g, velocity, step, momentum):
     return x + velocity, velocity
 
 
-def _norm(g):
-    return float(np.linalg.norm(g)) if np.all(np.isfinite(g)) else math.inf
+def _norm(x, g, box):
+    """||g||, or the projected gradient norm with bounds; inf when g is not finite."""
+    return gradient_norm(x, g, box) if np.all(np.isfinite(g)) else math.inf
 
 
 def init(x0, args, params):
     f, g = value_and_grad(x0, *args)
-    return State(x0.copy(), g, np.zeros_like(x0), Progress(0, 1, 1, 0, f, _norm(g), RUNNING))
+    return State(x0.copy(), g, np.zeros_like(x0),
+                 Progress(0, 1, 1, 0, f, _norm(x0, g, params.box), RUNNING))
 
 
 def update(state, args, params):
@@ -83,8 +93,11 @@ def update(state, args, params):
     if progress.nit >= params.maxiter:
         return State(*state[:-1], stopped(progress, st.MAXITER))
     x, velocity = sgd_step(state.x, state.g, state.velocity, params.step, params.momentum)
+    if params.box.bounded:
+        x = project(x, params.box.lower, params.box.upper)
+        velocity = x - state.x
     f, g = value_and_grad(x, *args)
-    return State(x, g, velocity, advanced(progress, f, _norm(g), 1, 1))
+    return State(x, g, velocity, advanced(progress, f, _norm(x, g, params.box), 1, 1))
 
 
 def finish(state, params, rows, value):

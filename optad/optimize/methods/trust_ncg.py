@@ -17,6 +17,16 @@ Iteration k at x with gradient g and radius Delta:
 3. stop when ||g|| <= gtol (success), on maxiter, or when the radius has shrunk below the
    resolution of x (``success=False``, the best point found).
 Every trial, taken or not, is one iteration (as in scipy).
+
+With bounds (an active-set trust-region Newton-CG in the spirit of Lin & Moré 1999's TRON):
+variables at a bound whose gradient pushes outwards are fixed; Steihaug-Toint CG runs on the
+free ones (the fixed entries of every vector given to and returned by the Hessian-vector
+product are zeroed); the step is then projected, s = P(x + p) - x, and its predicted reduction
+recomputed with one more product, -(g.s + s.Hs / 2).  If the projection ruined the model's
+decrease, the step is instead p truncated at the box, tau p with tau the largest feasible
+fraction (its model decrease is positive, as m is along the segment [0, p]).  The ratio test
+and the radius update are then those above, and convergence is the projected gradient norm
+||P(x - g) - x|| <= gtol.
 """
 from __future__ import annotations
 
@@ -26,6 +36,8 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import status as st
+from ..bounds import Box, unbounded
+from ..box import free_mask, gradient_norm, max_step, project
 from ..calls import hvp_apply, hvp_prepare, value_and_grad
 from ..options import COMMON, Option, check, gtol_for
 from ..step import RUNNING, Final, Progress, advanced, stopped
@@ -53,6 +65,7 @@ class Params(NamedTuple):
     eta: float
     cg_maxiter: int
     eps: float              # machine epsilon of x
+    box: Box                # bounds on x (box.bounded False: none)
 
 
 class State(NamedTuple):
@@ -62,7 +75,7 @@ class State(NamedTuple):
     progress: Progress
 
 
-def configure(options, x0):
+def configure(options, x0, box=None):
     o = check(NAME, OPTIONS, options)
     if o["initial_trust_radius"] > o["max_trust_radius"]:
         raise ValueError(f"initial_trust_radius ({o['initial_trust_radius']}) must not exceed "
@@ -70,7 +83,7 @@ def configure(options, x0):
     n = x0.size
     return Params(o["maxiter"] or 200 * n, gtol_for(o, x0), o["initial_trust_radius"],
                   o["max_trust_radius"], o["eta"], o["cg_maxiter"] or 2 * n,
-                  float(np.finfo(x0.dtype).eps))
+                  float(np.finfo(x0.dtype).eps), unbounded(x0) if box is None else box)
 
 
 def _norm(g):
@@ -90,7 +103,13 @@ def to_boundary(z, d, radius):
 def steihaug_cg(x, g, gnorm, radius, maxiter, args):
     """(p, predicted reduction m(0) - m(p), on the boundary, products, finite): Steihaug-Toint
     CG on the model g.p + p.H(x)p / 2 within ||p|| <= radius."""
-    residuals = hvp_prepare(x, *args)
+    return steihaug_on(x, g, gnorm, radius, maxiter, hvp_prepare(x, *args))
+
+
+def steihaug_on(x, g, gnorm, radius, maxiter, residuals, mask=None):
+    """steihaug_cg on products linearised at x (``residuals`` of hvp_prepare); with ``mask``
+    (1 on the free variables, 0 on the fixed; g zero on the fixed) every product is masked,
+    so the model is that of the free variables."""
     tol = min(0.5, math.sqrt(gnorm)) * gnorm
     z = np.zeros_like(g)
     hz = np.zeros_like(g)        # H z, for the model value
@@ -99,6 +118,8 @@ def steihaug_cg(x, g, gnorm, radius, maxiter, args):
     rr = float(r @ r)
     for j in range(maxiter):
         hd = hvp_apply(x, d, *residuals)
+        if mask is not None:
+            hd = hd * mask
         curv = float(d @ hd)
         if not math.isfinite(curv):
             return z, 0.0, False, j + 1, False
@@ -124,7 +145,8 @@ def init(x0, args, params):
     f, g = value_and_grad(x, *args)
     finite = math.isfinite(f) and np.all(np.isfinite(g))
     return State(x, g, params.initial_trust_radius,
-                 Progress(0, 1, 1, 0, f, _norm(g) if finite else math.nan,
+                 Progress(0, 1, 1, 0, f,
+                          gradient_norm(x, g, params.box) if finite else math.nan,
                           RUNNING if finite else st.NONFINITE))
 
 
@@ -157,6 +179,75 @@ def update(state, args, params):
         return State(x + p, g_new, radius,
                      advanced(progress, f_new, _norm(g_new), 1, 1, products))
     return State(x, g, radius, advanced(progress, f, gnorm, 1, 1, products))
+
+
+def _projected_step(x, g, p, predicted, residuals, box):
+    """(s, predicted reduction, products): the CG step p projected onto the box, or truncated
+    at it when the projection does not lower the model."""
+    trial = x + p
+    if not np.any((trial < box.lower) | (trial > box.upper)):
+        return p, predicted, 0
+    s = project(trial, box.lower, box.upper) - x
+    hs = hvp_apply(x, s, *residuals)
+    predicted_s = -(float(g @ s) + 0.5 * float(s @ hs))
+    if predicted_s > 0:
+        return s, predicted_s, 1
+    # m(tau p) = tau g.p + tau^2 p.Hp / 2, with p.Hp from m(p) = -predicted
+    gp = float(g @ p)
+    php = 2.0 * (-predicted - gp)
+    tau = min(1.0, max_step(x, p, box.lower, box.upper))
+    s = project(x + tau * p, box.lower, box.upper) - x
+    predicted_t = -(tau * gp + 0.5 * tau * tau * php)
+    if predicted_t > 0 and np.any(s != 0):
+        return s, predicted_t, 1
+    # p leaves the box at once: the projected steepest-descent step of the same length
+    gnorm = _norm(g)
+    s = project(x - (_norm(p) / gnorm) * g, box.lower, box.upper) - x
+    hs = hvp_apply(x, s, *residuals)
+    return s, -(float(g @ s) + 0.5 * float(s @ hs)), 2
+
+
+def bounded_update(state, args, params):
+    """``update`` with bounds (methods/boxed/trust_ncg.py): the stops are update's, the trial
+    step that of the free variables, projected or truncated at the box."""
+    progress = state.progress
+    if progress.grad_norm <= params.gtol or progress.nit >= params.maxiter or \
+            state.radius <= params.eps * max(1.0, _norm(state.x)):
+        return update(state, args, params)
+    return _projected_update(state, args, params)
+
+
+def _projected_update(state, args, params):
+    """One trial with bounds: Steihaug-Toint CG on the free variables, the step projected
+    (or truncated) at the box, the ratio test on the step taken."""
+    progress, x, g, radius, box = state.progress, state.x, state.g, state.radius, params.box
+    f = progress.f
+    mask = free_mask(x, g, box.lower, box.upper)
+    g_free = g * mask
+    residuals = hvp_prepare(x, *args)
+    p, predicted, boundary, products, finite = steihaug_on(
+        x, g_free, _norm(g_free), radius, params.cg_maxiter, residuals, mask)
+    if not finite:
+        return State(*state[:-1], stopped(progress, st.NONFINITE, 0, 0, products))
+    s, predicted, more = _projected_step(x, g_free, p, predicted, residuals, box)
+    products += more
+    x_new = project(x + s, box.lower, box.upper)   # x + (P(.) - x) may round past a bound
+    f_new, g_new = value_and_grad(x_new, *args)
+    ok = math.isfinite(f_new) and np.all(np.isfinite(g_new))
+    actual = f - f_new if ok else -math.inf
+    if ok and predicted <= math.sqrt(params.eps) * max(1.0, abs(f)):
+        actual = -0.5 * float((g + g_new) @ s)
+    rho = actual / predicted if predicted > 0 else -math.inf
+    if rho < 0.25:
+        step_norm = _norm(s)
+        radius = 0.25 * (min(radius, step_norm) if step_norm > 0 else radius)
+    elif rho > 0.75 and boundary:
+        radius = min(2.0 * radius, params.max_trust_radius)
+    if rho > params.eta:
+        return State(x_new, g_new, radius,
+                     advanced(progress, f_new, gradient_norm(x_new, g_new, box), 1, 1,
+                              products))
+    return State(x, g, radius, advanced(progress, f, progress.grad_norm, 1, 1, products))
 
 
 def finish(state, params, rows, value):

@@ -30,6 +30,13 @@ f = -sum(x) reaching x = 1e11, where x +- eps v rounds to x and every difference
 run stops with status PRECISION and ``success=False``.  A run that ends on maxiter, max_nfev or
 a non-finite f is not a success either.  Given the same ``seed``, the Python and the compiled
 runs follow the same random stream.
+
+With bounds, every iterate is projected onto the box (x <- P(x - h G); the backtracking test
+uses the projected step, f(P(x - hG)) <= f(x) - 1e-4 G.(x - P(x - hG)) / c), the gtol test reads
+the projected estimate ||x - P(x - G)||, and the estimate leaves out the variables held at a
+bound (optimize/zo_bounds.py): at a minimum on a bound the gradient is not zero, and a random
+direction through it would mix its outward part into every other coordinate as noise that no
+step size removes.
 """
 from __future__ import annotations
 
@@ -40,7 +47,10 @@ import numpy as np
 
 from ... import zero_order
 from .. import status as st
+from ..bounds import Box, unbounded
+from ..box import project
 from ..calls import value
+from ..zo_bounds import bounded_estimate
 from ..options import COMMON, Option, check
 from ..step import RUNNING, Final, Progress, stopped
 
@@ -83,6 +93,7 @@ class Params(NamedTuple):
     window: int
     unit: float         # machine epsilon of x
     rng: np.random.Generator
+    box: Box            # bounds on x (box.bounded False: none)
 
 
 class State(NamedTuple):
@@ -95,7 +106,7 @@ class State(NamedTuple):
     progress: Progress
 
 
-def configure(options, x0):
+def configure(options, x0, box=None):
     options = dict(options)
     seed = options.pop("seed", None)
     o = check(NAME, OPTIONS, options)
@@ -116,7 +127,8 @@ def configure(options, x0):
                   estimator == "coordinate" and not full_coordinate,
                   o["eps"] or zero_order.default_eps(x0), m, float(c),
                   math.nan if step is None else float(step), o["max_nfev"] or 0,
-                  1 if full_coordinate else 10, float(np.finfo(x0.dtype).eps), rng)
+                  1 if full_coordinate else 10, float(np.finfo(x0.dtype).eps), rng,
+                  unbounded(x0) if box is None else box)
 
 
 def estimate(x, args, params):
@@ -152,8 +164,9 @@ def noise_floor(f, n, params):
     return math.sqrt(n) * params.unit * abs(f) / params.eps if math.isfinite(f) else math.inf
 
 
-def _estimated(state, args, params):
-    """The state with the estimate at its x, or stopped before it (budget, non-finite f)."""
+def _estimated(state, args, params, box=None):
+    """The state with the estimate at its x, or stopped before it (budget, non-finite f);
+    ``box`` is None without bounds (Numba then compiles none of the bounded code)."""
     progress = state.progress
     backtracking = not params.step > 0
     if backtracking and not math.isfinite(state.f):
@@ -163,12 +176,19 @@ def _estimated(state, args, params):
     # the estimate, plus a trial step or the final exact f, must fit in the budget
     if params.max_nfev > 0 and progress.nfev + 2 * params.m + 1 > params.max_nfev:
         return State(*state[:-1], stopped(progress, st.MAXFEV))
-    G, fmid, used = estimate(state.x, args, params)
+    if box is not None:
+        G, fmid, used = bounded_estimate(state.x, state.g, progress.nit, args, params)
+    else:
+        G, fmid, used = estimate(state.x, args, params)
     g2 = float(G @ G)
     if not (math.isfinite(fmid) and math.isfinite(g2)):
         return State(*state[:-1], stopped(progress, st.NONFINITE, used))
     recent = state.recent.copy()
-    recent[progress.nit % params.window] = g2 / params.c
+    if box is not None:
+        gp = state.x - project(state.x - G, box.lower, box.upper)
+        recent[progress.nit % params.window] = float(gp @ gp) / params.c
+    else:
+        recent[progress.nit % params.window] = g2 / params.c
     f_row = state.f if backtracking else fmid
     return State(state.x, G, state.x_prev, state.h, recent, state.f,
                  Progress(progress.nit, progress.nfev + used, 0, 0, f_row,
@@ -176,22 +196,42 @@ def _estimated(state, args, params):
 
 
 def init(x0, args, params):
+    return _start(x0, args, params)
+
+
+def bounded_init(x0, args, params):
+    """``init`` with bounds (methods/boxed/zo_gd.py)."""
+    return _start(x0, args, params, params.box)
+
+
+def _start(x0, args, params, box=None):
     x = x0.copy()
     backtracking = not params.step > 0
     f = value(x, *args) if backtracking else math.nan
     h = 1.0 / params.c if backtracking else params.step
     state = State(x, np.zeros_like(x), x.copy(), h, np.full(params.window, np.inf), f,
                   Progress(0, 1 if backtracking else 0, 0, 0, f, math.nan, RUNNING))
-    return _estimated(state, args, params)
+    return _estimated(state, args, params, box)
 
 
 def update(state, args, params):
+    return _step(state, args, params)
+
+
+def bounded_update(state, args, params):
+    """``update`` with bounds (methods/boxed/zo_gd.py): projected steps and estimates."""
+    return _step(state, args, params, params.box)
+
+
+def _step(state, args, params, box=None):
     progress, x, G, f, h = state.progress, state.x, state.g, state.f, state.h
     nfev = progress.nfev
     x_prev = state.x_prev
     if params.step > 0:
         x_prev = x
         x = x - h * G
+        if box is not None:
+            x = project(x, box.lower, box.upper)
         f = math.nan                    # known at the next estimate (or exactly at the end)
     else:
         slope = float(G @ G) / params.c
@@ -199,9 +239,16 @@ def update(state, args, params):
             if params.max_nfev > 0 and nfev + 1 > params.max_nfev:
                 break
             x_trial = x - h * G
+            target = f - C1 * h * slope
+            if box is not None:
+                x_trial = project(x_trial, box.lower, box.upper)
+                decrease = float(G @ (x - x_trial)) / params.c
+                if not decrease > 0:
+                    break       # G holds only against the bounds: no step moves x
+                target = f - C1 * decrease
             f_trial = value(x_trial, *args)
             nfev += 1
-            if math.isfinite(f_trial) and f_trial <= f - C1 * h * slope:
+            if math.isfinite(f_trial) and f_trial <= target:
                 x, f = x_trial, f_trial
                 h *= 2.0
                 break
@@ -213,7 +260,7 @@ def update(state, args, params):
         floor = noise_floor(progress.f, x.size, params)
         status = st.SUCCESS if floor <= params.gtol else st.PRECISION
         return State(*moved[:-1], stopped(moved.progress, status))
-    return _estimated(moved, args, params)
+    return _estimated(moved, args, params, box)
 
 
 def finish(state, params, rows, value):
