@@ -16,6 +16,7 @@ from .. import tree
 from ..backends import default_backend, get_backend
 from ..ir.program import Program
 from ..trace.tracer import thread_state
+from .kernel_errors import translated
 from ..transforms import eval_program, simplify
 from . import fast_path
 from .signature import Signature, trace
@@ -143,7 +144,13 @@ class Transformed:
         tracing, else by the compiled kernel."""
         if thread_state.stack:
             return eval_program(entry.program, values)
-        return [scalarize(o) for o in self.kernel(entry)(*values)]
+        try:
+            return [scalarize(o) for o in self.kernel(entry)(*values)]
+        except ValueError as err:
+            clear = translated(err)
+            if clear is None:
+                raise
+            raise clear from err
 
     def lowered(self, *args) -> Program:
         """The transformed, simplified program at these arguments' signature."""
@@ -162,7 +169,13 @@ class Transformed:
         if key is not None and not thread_state.stack:
             fn = self._fast.get(key)
             if fn is not None:
-                return fn(*args)
+                try:
+                    return fn(*args)
+                except ValueError as err:
+                    clear = translated(err)
+                    if clear is None:
+                        raise
+                    raise clear from err
             result = slow(args)
             entry = self.entry(args)
             if not entry.signature.has_static:
