@@ -8,6 +8,9 @@ Non-smooth points follow one convention: d|x|/dx = sign(x) (0 at 0); sign, compa
 rounding and floor division have derivative 0, so d(x % y)/dx = 1 and d(x % y)/dy = -(x // y)
 (one-sided at the jumps); atan2 has derivative 0 at the origin; maximum/minimum split ties
 equally (d max(x, y) = (dx + dy)/2 at x == y), so relu = maximum(x, 0) has derivative 1/2 at 0.
+Rules whose local derivative can be infinite (sqrt, log, log1p, div, pow, the inverse
+trigonometric and hyperbolic functions) give exactly 0 for a zero (co)tangent
+(``zero_where_zero``), so masked singularities differentiate to 0, not NaN.
 """
 from __future__ import annotations
 
@@ -134,9 +137,22 @@ def _binary(name, impl, jvp, out_dtype=None):
     return p
 
 
+def _static_exponent(y):
+    """``y`` as a Python float when it is a constant scalar (an exponent, a divisor), else
+    None."""
+    if isinstance(y, (int, float, np.number)) or (isinstance(y, np.ndarray) and y.ndim == 0):
+        return float(y)
+    return None
+
+
 def _div_jvp(x, y, tx, ty, out):
-    # d(x/y) = tx / y - out * ty / y, each term zero where its (co)tangent is zero
-    t = None if tx is None else zero_where_zero(tx, div(tx, y))
+    # d(x/y) = tx / y - out * ty / y, each term zero where its (co)tangent is zero (not
+    # needed for tx / y when y is a nonzero constant, as in a mean)
+    t = None
+    if tx is not None:
+        t = div(tx, y)
+        if _static_exponent(y) in (None, 0.0):
+            t = zero_where_zero(tx, t)
     if ty is not None:
         t = add_tangents(t, zero_where_zero(ty, neg(div(mul(out, ty), y))))
     return t
@@ -149,11 +165,18 @@ def _safe_log(x):
 
 
 def _pow_jvp(x, y, tx, ty, out):
-    # d(x**y)/dx = y x**(y - 1), which is 0 where y == 0 (x**0 is constant, also at x = 0)
+    # d(x**y)/dx = y x**(y - 1): 0 where y == 0 (x**0 is constant, also at x = 0); infinite
+    # at x = 0 only for y < 1, so a constant exponent of 0 or >= 1 needs no zero guard
     t = None
     if tx is not None:
-        dx = select(eq(y, 0.0), 0.0, mul(y, pow(x, sub(y, 1.0))))
-        t = zero_where_zero(tx, mul(tx, dx))
+        k = _static_exponent(y)
+        if k is None:
+            dx = select(eq(y, 0.0), 0.0, mul(y, pow(x, sub(y, 1.0))))
+            t = zero_where_zero(tx, mul(tx, dx))
+        elif k != 0.0:
+            t = mul(tx, mul(y, pow(x, sub(y, 1.0))))
+            if k < 1.0:
+                t = zero_where_zero(tx, t)
     if ty is not None:
         t = add_tangents(t, zero_where_zero(ty, mul(ty, mul(out, _safe_log(x)))))
     return t
