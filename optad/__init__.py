@@ -12,8 +12,14 @@ from .ir import Program, typecheck  # noqa: F401
 from .trace.tracer import TracerError  # noqa: F401
 from . import numpy  # noqa: F401
 from . import tree  # noqa: F401
+from .numpy import dispatch as _dispatch, patches as _patches
 
 __version__ = "0.1.0"
+
+# Tracers get their operators and NumPy protocols; traces will wrap NumPy's list-taking names
+# while they run (optad/numpy/patches.py). Neither changes anything in NumPy now.
+_dispatch.install_tracer_methods()
+_patches.register()
 
 from .api import DEFAULT_BACKEND as _DEFAULT_BACKEND  # noqa: E402
 if _DEFAULT_BACKEND == "numba":

@@ -35,7 +35,7 @@ __all__ = ["fori_loop", "scan", "while_loop", "LoopError"]
 # --------------------------------------------------------------------------- helpers
 
 def _tracing(*leaves):
-    return bool(_tracer._trace_stack) or any(isinstance(x, Tracer) for x in leaves)
+    return bool(_tracer.thread_state.stack) or any(isinstance(x, Tracer) for x in leaves)
 
 
 def _leaf_value(x, what):

@@ -16,13 +16,9 @@ dtypes, values of static arguments), transforms and simplifies the Program, and 
 backend.  Called while another function is being traced it traces ``fun`` in that context and
 re-emits its program there, so transformations nest and close over traced values.
 """
-from ..trace import numpy_dispatch  # noqa: F401  (installs the Tracer methods)
-from ..trace import numpy_patches
 from .checkpoint import checkpoint  # noqa: F401
 from .derivatives import Grad, Hvp, ValueAndGrad, grad, hvp, value_and_grad  # noqa: F401
 from .inspection import Source, make_program, show_source  # noqa: F401
 from .jit import Jit, jit  # noqa: F401
 from .linear_maps import LinearMap, jvp, linear_map, vjp  # noqa: F401
 from .transformed import DEFAULT_BACKEND, Transformed  # noqa: F401
-
-numpy_patches.install()  # np.array([x, 2 * x]), np.mean([x, y]): see numpy_patches

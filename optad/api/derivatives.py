@@ -9,7 +9,7 @@ import numpy as np
 from .. import tree
 from ..backends import get_backend
 from ..ir.program import Program
-from ..trace.tracer import active_traces
+from ..trace.tracer import thread_state
 from ..transforms import partial_eval
 from . import fast_path
 from .argnums import check_argnums, resolve_argnums
@@ -139,7 +139,7 @@ class Hvp(Transformed):
         entry = self.entry((x, v) + args)
         x_leaves, x_tree = tree.flatten(x)
         values = traced_values(entry.signature, tree.flatten((x,) + args)[0])
-        v_values = [t if active_traces else np.asarray(t, dtype=leaf.dtype)
+        v_values = [t if thread_state.stack else np.asarray(t, dtype=leaf.dtype)
                     for t, leaf in zip(tree.flatten(v)[0], entry.signature.leaves)]
         return tree.unflatten(x_tree, self.call_flat(entry, values + v_values))
 
@@ -175,7 +175,7 @@ class Hvp(Transformed):
         """``v -> H(x) v`` at a fixed ``x``: the work that does not depend on v (the forward
         sweep, activations and their derivatives, ...) is done once here, and each product
         runs only the part linear in v -- what an inner conjugate-gradient loop wants."""
-        if active_traces:
+        if thread_state.stack:
             return lambda v: self(x, v, *args)  # inlined into the enclosing trace
         lin = self.linearization(x, args)
         x_leaves, x_tree = tree.flatten(x)

@@ -15,7 +15,8 @@ import numpy as np
 from .. import tree
 from ..backends import default_backend, get_backend
 from ..ir.program import Program
-from ..trace.tracer import active_traces
+from ..trace.tracer import thread_state
+from .kernel_errors import translated
 from ..transforms import eval_program, simplify
 from . import fast_path
 from .signature import Signature, trace
@@ -117,7 +118,7 @@ class Transformed:
         afresh in that context and not cached: the values it closes over may be the enclosing
         trace's tracers, and its program is inlined there (JAX's rule)."""
         signature = self.signature(args)
-        if active_traces:
+        if thread_state.stack:
             return self._make_entry(signature)
         entry = lru_get(self._cache, signature)
         if entry is None:
@@ -141,9 +142,15 @@ class Transformed:
     def call_flat(self, entry: CacheEntry, values) -> list:
         """Run the entry's program on flat values: re-emitted into the active trace while
         tracing, else by the compiled kernel."""
-        if active_traces:
+        if thread_state.stack:
             return eval_program(entry.program, values)
-        return [scalarize(o) for o in self.kernel(entry)(*values)]
+        try:
+            return [scalarize(o) for o in self.kernel(entry)(*values)]
+        except ValueError as err:
+            clear = translated(err)
+            if clear is None:
+                raise
+            raise clear from err
 
     def lowered(self, *args) -> Program:
         """The transformed, simplified program at these arguments' signature."""
@@ -159,10 +166,16 @@ class Transformed:
     # -- the hot path: all arguments plain arrays, signature seen before
     def call_fast_or_slow(self, args, slow):
         key = fast_path.fast_key(args)
-        if key is not None and not active_traces:
+        if key is not None and not thread_state.stack:
             fn = self._fast.get(key)
             if fn is not None:
-                return fn(*args)
+                try:
+                    return fn(*args)
+                except ValueError as err:
+                    clear = translated(err)
+                    if clear is None:
+                        raise
+                    raise clear from err
             result = slow(args)
             entry = self.entry(args)
             if not entry.signature.has_static:

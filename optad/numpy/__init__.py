@@ -26,6 +26,7 @@ from .contractions import cross, einsum, kron, tensordot  # noqa: F401
 from .sorting import argpartition, argsort, partition, sort  # noqa: F401
 from .linalg import dot, inner, linalg, matmul, outer, vdot  # noqa: F401
 from .indexing import getitem  # noqa: F401
+from .rounding import around, conj, conjugate, imag, real, rint, round, trunc  # noqa: F401
 
 fft = _types.SimpleNamespace(fftshift=fftshift, ifftshift=ifftshift)
 
@@ -37,7 +38,7 @@ SUPPORTED_UFUNCS = sorted([
     "greater_equal", "equal", "not_equal", "logical_and", "logical_or", "logical_not",
     "matmul", "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "arctan2",
     "remainder", "divmod", "logaddexp2", "deg2rad", "rad2deg", "radians", "degrees", "ceil",
-    "fabs", "fmax", "fmin", "isnan", "isinf", "isfinite"])
+    "fabs", "fmax", "fmin", "isnan", "isinf", "isfinite", "rint", "trunc", "conjugate"])
 SUPPORTED_FUNCTIONS = sorted([
     "sum", "mean", "var", "std", "max", "amax", "min", "amin", "prod", "cumsum", "where",
     "clip", "reshape", "ravel", "transpose", "swapaxes", "moveaxis", "expand_dims", "squeeze",
@@ -50,5 +51,5 @@ SUPPORTED_FUNCTIONS = sorted([
     "flipud", "fliplr", "rot90", "fft.fftshift", "fft.ifftshift", "linspace", "sort",
     "argsort", "partition", "argpartition", "linalg.inv", "linalg.det", "linalg.slogdet",
     "linalg.cholesky", "linalg.eigh", "linalg.eigvalsh", "linalg.eig", "linalg.eigvals",
-    "linalg.qr", "linalg.pinv", "linalg.matrix_power"])
+    "linalg.qr", "linalg.pinv", "linalg.matrix_power", "round", "around", "real", "imag"])
 SUPPORTED = SUPPORTED_UFUNCS + SUPPORTED_FUNCTIONS

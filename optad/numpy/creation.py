@@ -1,7 +1,7 @@
 """Arrays built from Python sequences that hold traced values: ``np.array([x, 2 * x])``,
 ``np.asarray``, ``np.r_[...]`` and ``np.c_[...]`` stack their entries instead of refusing.
 
-NumPy's constructors cannot return a traced array, so ``optad.trace.numpy_patches`` puts
+NumPy's constructors cannot return a traced array, so ``optad.numpy.patches`` puts
 thin wrappers in front of ``numpy.array``, ``numpy.asarray``, ``numpy.r_`` and ``numpy.c_``:
 while a function is being traced and the argument holds a traced value they call the functions
 below; otherwise they call NumPy's own, unchanged."""

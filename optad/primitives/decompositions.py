@@ -240,7 +240,8 @@ def _eig_impl(a):
     w, v = np.linalg.eig(a)
     if np.iscomplexobj(w):
         raise ValueError("np.linalg.eig: this matrix has complex eigenvalues; optad "
-                         "differentiates the real case only (use eigh for symmetric matrices)")
+                         "differentiates the real case only (use np.linalg.eigh for symmetric "
+                         "matrices)")
     return w, v
 
 

@@ -8,6 +8,9 @@ Non-smooth points follow one convention: d|x|/dx = sign(x) (0 at 0); sign, compa
 rounding and floor division have derivative 0, so d(x % y)/dx = 1 and d(x % y)/dy = -(x // y)
 (one-sided at the jumps); atan2 has derivative 0 at the origin; maximum/minimum split ties
 equally (d max(x, y) = (dx + dy)/2 at x == y), so relu = maximum(x, 0) has derivative 1/2 at 0.
+Rules whose local derivative can be infinite (sqrt, log, log1p, div, pow, the inverse
+trigonometric and hyperbolic functions) give exactly 0 for a zero (co)tangent
+(``zero_where_zero``), so masked singularities differentiate to 0, not NaN.
 """
 from __future__ import annotations
 
@@ -62,6 +65,21 @@ def _vjp_from_jvp(prim):
     return vjp
 
 
+def zero_where_zero(t, value):
+    """``value`` (a tangent or cotangent times a local derivative) where ``t`` is nonzero, and
+    exactly 0 where ``t`` is 0: a zero (co)tangent contributes nothing even where the local
+    derivative is infinite (sqrt, log, div, pow, arcsin ... at their singular points).  So a
+    branch that ``np.where`` or ``np.tril`` masks out gives a zero gradient instead of
+    0 * inf = NaN, to every order: the select is written with optad's own ops and
+    differentiates again."""
+    return select(eq(t, 0.0), 0.0, value)
+
+
+def _guarded(jvp):
+    """A unary JVP (x, t, y) -> t * f'(x) whose derivative can be infinite, zero where t is."""
+    return lambda x, t, y: zero_where_zero(t, jvp(x, t, y))
+
+
 # --------------------------------------------------------------------------- unary
 
 def _unary(name, impl, jvp):
@@ -76,13 +94,13 @@ def _unary(name, impl, jvp):
 
 neg_p = _unary("neg", np.negative, lambda x, t, y: neg(t))
 exp_p = _unary("exp", np.exp, lambda x, t, y: mul(t, y))
-log_p = _unary("log", np.log, lambda x, t, y: div(t, x))
-log1p_p = _unary("log1p", np.log1p, lambda x, t, y: div(t, add(x, 1.0)))
+log_p = _unary("log", np.log, _guarded(lambda x, t, y: div(t, x)))
+log1p_p = _unary("log1p", np.log1p, _guarded(lambda x, t, y: div(t, add(x, 1.0))))
 expm1_p = _unary("expm1", np.expm1, lambda x, t, y: mul(t, add(y, 1.0)))
 sin_p = _unary("sin", np.sin, lambda x, t, y: mul(t, cos(x)))
 cos_p = _unary("cos", np.cos, lambda x, t, y: neg(mul(t, sin(x))))
 tanh_p = _unary("tanh", np.tanh, lambda x, t, y: mul(t, sub(1.0, mul(y, y))))
-sqrt_p = _unary("sqrt", np.sqrt, lambda x, t, y: div(t, mul(y, 2.0)))
+sqrt_p = _unary("sqrt", np.sqrt, _guarded(lambda x, t, y: div(t, mul(y, 2.0))))
 abs_p = _unary("abs", np.abs, lambda x, t, y: mul(t, sign(x)))
 sign_p = _unary("sign", np.sign, lambda x, t, y: None)
 floor_p = _unary("floor", np.floor, lambda x, t, y: None)
@@ -119,10 +137,25 @@ def _binary(name, impl, jvp, out_dtype=None):
     return p
 
 
+def _static_exponent(y):
+    """``y`` as a Python float when it is a constant scalar (an exponent, a divisor), else
+    None."""
+    if isinstance(y, (int, float, np.number)) or (isinstance(y, np.ndarray) and y.ndim == 0):
+        return float(y)
+    return None
+
+
 def _div_jvp(x, y, tx, ty, out):
-    # d(x/y) = (tx - out * ty) / y
-    numer = tx if ty is None else (neg(mul(out, ty)) if tx is None else sub(tx, mul(out, ty)))
-    return div(numer, y)
+    # d(x/y) = tx / y - out * ty / y, each term zero where its (co)tangent is zero (not
+    # needed for tx / y when y is a nonzero constant, as in a mean)
+    t = None
+    if tx is not None:
+        t = div(tx, y)
+        if _static_exponent(y) in (None, 0.0):
+            t = zero_where_zero(tx, t)
+    if ty is not None:
+        t = add_tangents(t, zero_where_zero(ty, neg(div(mul(out, ty), y))))
+    return t
 
 
 def _safe_log(x):
@@ -132,11 +165,20 @@ def _safe_log(x):
 
 
 def _pow_jvp(x, y, tx, ty, out):
+    # d(x**y)/dx = y x**(y - 1): 0 where y == 0 (x**0 is constant, also at x = 0); infinite
+    # at x = 0 only for y < 1, so a constant exponent of 0 or >= 1 needs no zero guard
     t = None
     if tx is not None:
-        t = mul(tx, mul(y, pow(x, sub(y, 1.0))))
+        k = _static_exponent(y)
+        if k is None:
+            dx = select(eq(y, 0.0), 0.0, mul(y, pow(x, sub(y, 1.0))))
+            t = zero_where_zero(tx, mul(tx, dx))
+        elif k != 0.0:
+            t = mul(tx, mul(y, pow(x, sub(y, 1.0))))
+            if k < 1.0:
+                t = zero_where_zero(tx, t)
     if ty is not None:
-        t = add_tangents(t, mul(ty, mul(out, _safe_log(x))))
+        t = add_tangents(t, zero_where_zero(ty, mul(ty, mul(out, _safe_log(x)))))
     return t
 
 
@@ -206,13 +248,15 @@ def _one_minus_square(x):
     return sub(1.0, mul(x, x))
 
 
-asin_p = _unary("asin", np.arcsin, lambda x, t, y: div(t, sqrt(_one_minus_square(x))))
-acos_p = _unary("acos", np.arccos, lambda x, t, y: neg(div(t, sqrt(_one_minus_square(x)))))
+asin_p = _unary("asin", np.arcsin,
+                _guarded(lambda x, t, y: div(t, sqrt(_one_minus_square(x)))))
+acos_p = _unary("acos", np.arccos,
+                _guarded(lambda x, t, y: neg(div(t, sqrt(_one_minus_square(x))))))
 atan_p = _unary("atan", np.arctan, lambda x, t, y: div(t, add(mul(x, x), 1.0)))
 asinh_p = _unary("asinh", np.arcsinh, lambda x, t, y: div(t, sqrt(add(mul(x, x), 1.0))))
 acosh_p = _unary("acosh", np.arccosh,
-                 lambda x, t, y: div(t, mul(sqrt(sub(x, 1.0)), sqrt(add(x, 1.0)))))
-atanh_p = _unary("atanh", np.arctanh, lambda x, t, y: div(t, _one_minus_square(x)))
+                 _guarded(lambda x, t, y: div(t, mul(sqrt(sub(x, 1.0)), sqrt(add(x, 1.0))))))
+atanh_p = _unary("atanh", np.arctanh, _guarded(lambda x, t, y: div(t, _one_minus_square(x))))
 
 
 def asin(x): return bind(asin_p, x)

@@ -87,7 +87,7 @@ def full(shape, value, dtype):
     shape = tuple(int(s) for s in shape)
     if shape == ():
         return scalar
-    if _tracer.active_traces:
+    if _tracer.thread_state.stack:
         return bind(broadcast_p, scalar, shape=shape)  # recorded: see record_constants
     return np.full(shape, scalar)
 

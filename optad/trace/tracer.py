@@ -7,7 +7,10 @@ arrays and tracers of enclosing traces that meet a tracer become constants of th
 """
 from __future__ import annotations
 
+import dis
 import os
+import sys
+import threading
 import traceback
 
 import numpy as np
@@ -54,21 +57,38 @@ def user_frame() -> str:
     return "<unknown>"
 
 
-_trace_stack: list = []
+class _ThreadState(threading.local):
+    """Per thread: the traces being recorded, innermost last (``stack``).  Test it for truth
+    ("is this thread tracing?"), never modify it (enter a Trace instead).  Each thread traces
+    on its own: another thread's trace is invisible here, and so are the NumPy wrappers
+    (optad/numpy/patches.py tests ``stack`` of the calling thread)."""
 
-# The traces being recorded, innermost last: test it for truth ("is anything being traced?"),
-# never modify it (enter a Trace instead).  A plain list, so the test costs no call.
-active_traces = _trace_stack
+    def __init__(self):
+        self.stack: list = []
+        self.where = None  # see set_where
 
-# While a transform re-emits the equations of an existing program it sets this to the source
-# line of the equation being transformed, so derived equations keep naming the user's line.
-_where_override: list = [None]
+
+thread_state = _ThreadState()
+
+# (on_first_enter, on_last_exit) pairs called when a thread enters its outermost trace and
+# when it leaves it (optad.numpy.patches registers the NumPy wrappers here).  The tracer layer
+# knows nothing of NumPy's namespace; the layer above hooks in.
+_outermost_hooks: list = []
+
+
+def add_outermost_trace_hooks(on_first_enter, on_last_exit):
+    """Call ``on_first_enter()`` whenever a thread starts its outermost trace and
+    ``on_last_exit()`` when that trace ends (also when it ends by an exception)."""
+    if (on_first_enter, on_last_exit) not in _outermost_hooks:
+        _outermost_hooks.append((on_first_enter, on_last_exit))
 
 
 def set_where(where):
-    """Set the source note for the equations emitted next; returns the previous one."""
-    previous = _where_override[0]
-    _where_override[0] = where
+    """Set the source note for the equations this thread emits next; returns the previous one.
+    While a transform re-emits the equations of an existing program it sets the source line of
+    the equation being transformed, so derived equations keep naming the user's line."""
+    previous = thread_state.where
+    thread_state.where = where
     return previous
 
 
@@ -76,7 +96,7 @@ class Trace:
     """Collects the equations of one Program under construction."""
 
     def __init__(self):
-        self.level = len(_trace_stack)
+        self.level = len(thread_state.stack)
         self.inputs: list[Var] = []
         self.eqns: list[Eqn] = []
         self.constvars: list[Var] = []
@@ -87,14 +107,29 @@ class Trace:
         self.record_where = True
 
     def __enter__(self):
-        _trace_stack.append(self)
+        stack = thread_state.stack
+        if not stack:
+            entered = []
+            try:
+                for on_enter, on_exit in _outermost_hooks:
+                    on_enter()
+                    entered.append(on_exit)
+            except BaseException:
+                for on_exit in reversed(entered):
+                    on_exit()
+                raise
+        stack.append(self)
         self.active = True
         return self
 
     def __exit__(self, *exc):
-        popped = _trace_stack.pop()
+        stack = thread_state.stack
+        popped = stack.pop()
         assert popped is self
         self.active = False
+        if not stack:
+            for _, on_exit in reversed(_outermost_hooks):
+                on_exit()
 
     def new_input(self, aval: ShapedArray) -> "Tracer":
         check_dtype(aval.dtype, f"an input of shape {tuple(aval.shape)}")
@@ -182,20 +217,35 @@ def _reference_dtype(args):
 def bind(prim, *args, **params):
     trace = _innermost_trace(args)
     if trace is None:
-        if not (prim.record_constants and _trace_stack):
+        stack = thread_state.stack
+        if not (prim.record_constants and stack):
             return impl_rules[prim](*args, **params)
-        trace = _trace_stack[-1]
+        trace = stack[-1]
     ref = _reference_dtype(args)
     atoms = [trace.atom(a, ref) for a in args]
     lits = [isinstance(a, Lit) for a in atoms]
     out_avals = shape_rules[prim](*[a.aval for a in atoms], lits=lits, **params)
     out_vars = tuple(Var(aval) for aval in out_avals)
-    where = _where_override[0]
+    where = thread_state.where
     if where is None:
         where = user_frame() if trace.record_where else ""
     trace.eqns.append(Eqn(prim, tuple(atoms), params, out_vars, where))
     outs = tuple(Tracer(trace, v) for v in out_vars)
     return outs if prim.multiple_results else outs[0]
+
+
+ASSIGNMENT_HINT = (" A NumPy array holds numbers, not traced values: build the array from the "
+                   "traced values instead, with np.stack([x, y]) or np.array([x, y]) (or "
+                   "np.where / np.concatenate to change some entries of a traced array).")
+_STORE_SUBSCR = dis.opmap["STORE_SUBSCR"]
+
+
+def _storing_item() -> bool:
+    """Whether the Python code that (through NumPy) asked for float() of a tracer is an item
+    assignment ``a[i] = x``: NumPy converts the value to store with float()."""
+    frame = sys._getframe(2)  # _storing_item <- Tracer.__float__ <- (NumPy, C) <- user code
+    code = frame.f_code.co_code
+    return 0 <= frame.f_lasti < len(code) and code[frame.f_lasti] == _STORE_SUBSCR
 
 
 def make_program_flat(fun, avals) -> Program:
@@ -249,18 +299,22 @@ class Tracer:
         return f"Tracer<{self.aval}>"
 
     # -- concrete value needed: explain the way out
-    def _concrete(self, what):
+    def _concrete(self, what, hint=""):
         raise TracerError(
             f"{what} of a traced value at {user_frame()}\n"
             "optad traces your function once per input signature, so Python control flow "
             "(if/while/and/or, bool(), float(), int()) cannot depend on the value of an input. "
             "Use np.where(condition, a, b) to choose between values, or pass the value as a "
-            "static (non-array) argument.")
+            "static (non-array) argument." + hint)
 
     def __bool__(self):
-        self._concrete("bool()")
+        self._concrete("bool()", " Python's built-ins max(), min() and sorted() compare values "
+                       "with bool(): use np.max / np.min over an array (np.maximum / "
+                       "np.minimum for two values) and np.sort instead.")
 
     def __float__(self):
+        if _storing_item():
+            self._concrete("assignment into a NumPy array (a[i] = x)", ASSIGNMENT_HINT)
         self._concrete("float()")
 
     def __int__(self):

@@ -116,3 +116,31 @@ def test_every_module_imports_on_its_own():
     out = subprocess.run([sys.executable, "-c", script, *names], capture_output=True,
                          text=True, timeout=600, env=env, cwd=PACKAGE.parent)
     assert out.returncode == 0, out.stdout + out.stderr[-3000:]
+
+
+# The core layers, each with the layers it may import (module-level or inside a function).
+# optad.numpy (the NumPy-facing functions, the Tracer's NumPy protocols and the wrappers a trace
+# puts in front of NumPy's names) sits on the tracer and the primitives and nothing below it
+# reaches back up; the transforms and the API do not need it either (optad/__init__.py wires
+# it in).
+CORE_LAYERS = {
+    "ir": set(),
+    "trace": {"ir"},
+    "primitives": {"ir", "trace"},
+    "numpy": {"ir", "trace", "primitives"},
+    "transforms": {"ir", "trace", "primitives"},
+    "api": {"ir", "trace", "primitives", "transforms", "backends", "tree"},
+}
+
+
+def layer_of(module):
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "optad"
+
+
+def test_core_layers_import_only_the_layers_below():
+    top, inner = import_graph()
+    wrong = sorted(f"{a} -> {b}" for a in top for b in top[a] | inner[a]
+                   if layer_of(a) in CORE_LAYERS and layer_of(b) != layer_of(a)
+                   and layer_of(b) not in CORE_LAYERS[layer_of(a)])
+    assert not wrong, "imports that point up or sideways:\n" + "\n".join(wrong)

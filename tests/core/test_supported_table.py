@@ -6,7 +6,7 @@ import numpy as np
 
 import optad.numpy as onp
 from optad.numpy import catalogue
-from optad.trace import numpy_dispatch
+from optad.numpy import dispatch as numpy_dispatch
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

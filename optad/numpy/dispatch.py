@@ -2,14 +2,18 @@
 
 ``np.tanh(tracer)`` arrives through ``__array_ufunc__``, ``np.sum(tracer)`` through
 ``__array_function__``; both look the function up here.  Anything without an optad rule
-raises ``NotImplementedError`` naming it and where the supported list is."""
+raises ``NotImplementedError`` naming it and where the supported list is.
+
+The Tracer class (optad/trace/tracer.py) knows nothing of NumPy's functions: its operators,
+array methods and the two protocols are put on it by ``install_tracer_methods()``, which
+``optad/__init__.py`` calls once.  Nothing here changes NumPy."""
 from __future__ import annotations
 
 import numpy as np
 
 from .. import numpy as onp
 from ..primitives.elementwise import convert
-from .tracer import Tracer, user_frame
+from ..trace.tracer import Tracer, user_frame
 
 UFUNCS = {name: getattr(onp, name) for name in onp.SUPPORTED_UFUNCS}
 
@@ -128,15 +132,21 @@ TRACER_METHODS = {
     "T": property(lambda self: onp.transpose(self)), "mT": property(_mT),
 }
 
-for _name, _value in TRACER_METHODS.items():
-    setattr(Tracer, _name, _value)
 
 
 def _array_method(self, *args, **kwargs):
-    self._concrete("conversion to a NumPy array (np.asarray/np.array, or a list holding traced "
-                   "values passed to a NumPy function that optad does not patch, e.g. a ufunc "
-                   "such as np.sqrt([x, y]), or any function with OPTAD_PATCH_NUMPY=0: build "
-                   "the array first with np.stack([x, y]))")
+    self._concrete("conversion to a NumPy array (a NumPy function optad does not wrap was "
+                   "given a traced value or a list holding one, a traced value was assigned "
+                   "into a NumPy array as in a[i] = x, or OPTAD_PATCH_NUMPY=0 is set: build "
+                   "the array from the traced values with np.stack([x, y]) or np.array([x, y]) "
+                   "instead of filling a NumPy array)")
 
 
-Tracer.__array__ = _array_method
+TRACER_METHODS["__array__"] = _array_method
+
+
+def install_tracer_methods():
+    """Give the Tracer class its operators, array methods and NumPy protocols (idempotent).
+    Called once by optad/__init__.py, explicitly: importing this module changes nothing."""
+    for name, value in TRACER_METHODS.items():
+        setattr(Tracer, name, value)
