@@ -14,9 +14,9 @@ import numpy as np
 
 from .. import tree
 from ..backends import default_backend, get_backend
+from ..backends.kernel_errors import translated
 from ..ir.program import Program
 from ..trace.tracer import thread_state
-from .kernel_errors import translated
 from ..transforms import eval_program, simplify
 from . import fast_path
 from .signature import Signature, trace

@@ -27,6 +27,7 @@ from numba.core.errors import NumbaError
 
 from ...optimize.calls import bind
 from ...optimize.step import RUNNING
+from ..kernel_errors import translated
 from . import cache, tiered
 from .host import HAVE_CLOCK, interrupted, now
 from .specialise import _import_name
@@ -250,7 +251,13 @@ def drive(method, entries, x0, params):
         if file and _failed_before(method, file):
             return None
         first = not function.signatures
-        state, n, best_f, best_x, best_g, stop = function(x0, entries.args, params, rows)
+        try:
+            state, n, best_f, best_x, best_g, stop = function(x0, entries.args, params, rows)
+        except ValueError as error:   # a kernel's error in Numba's words: say it in the user's
+            clearer = translated(error)
+            if clearer is None:
+                raise
+            raise clearer from error
         if first and file:   # a later process need not tier it (loop_ready)
             tiered.mark_compiled(SimpleNamespace(__file__=file))
     except NumbaError as exc:
