@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..ir.program import Lit, format_program
+from ..primitives.loops import run_steps
 from ..primitives.registry import impl_rules
 
 
@@ -48,15 +49,7 @@ class NumpyKernel:
         env = [None] * self.n_slots
         env[:self.n_in] = args
         env[self.n_in:self.n_in + len(self.consts)] = self.consts
-        for impl, ins, params, outs, multiple, frees in self.steps:
-            result = impl(*[env[i] if is_var else i for is_var, i in ins], **params)
-            if multiple:
-                for slot, value in zip(outs, result):
-                    env[slot] = value
-            else:
-                env[outs[0]] = result
-            for slot in frees:
-                env[slot] = None
+        run_steps(self.steps, env)
         return [np.asarray(env[i]) if is_var else np.asarray(i) for is_var, i in self.outputs]
 
 

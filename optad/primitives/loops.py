@@ -75,21 +75,30 @@ class _Plan:
             return (False, atom.value) if isinstance(atom, Lit) else (True, slots[atom.id])
 
         self.steps = [(impl_rules[eqn.primitive], tuple(ref(a) for a in eqn.inputs), eqn.params,
-                       tuple(slots[v.id] for v in eqn.outputs), eqn.primitive.multiple_results)
-                      for eqn in program.eqns]
+                       tuple(slots[v.id] for v in eqn.outputs), eqn.primitive.multiple_results,
+                       ()) for eqn in program.eqns]
         self.outputs = [ref(a) for a in program.outputs]
 
     def __call__(self, args):
         env = list(args)
         env += [None] * (self.size - self.n_in)
-        for impl, ins, params, outs, multiple in self.steps:
-            result = impl(*[env[i] if is_var else i for is_var, i in ins], **params)
-            if multiple:
-                for slot, value in zip(outs, result):
-                    env[slot] = value
-            else:
-                env[outs[0]] = result
+        run_steps(self.steps, env)
         return [env[i] if is_var else i for is_var, i in self.outputs]
+
+
+def run_steps(steps, env):
+    """Evaluate laid-out equations into ``env`` (a list of slots): each step is (implementation,
+    operands as (is a slot, slot or literal value), params, output slots, several results,
+    slots to drop afterwards).  Shared by loop bodies and the NumPy backend's kernels."""
+    for impl, ins, params, outs, multiple, frees in steps:
+        result = impl(*[env[i] if is_var else i for is_var, i in ins], **params)
+        if multiple:
+            for slot, value in zip(outs, result):
+                env[slot] = value
+        else:
+            env[outs[0]] = result
+        for slot in frees:
+            env[slot] = None
 
 
 _PLANS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
