@@ -143,16 +143,7 @@ def update(state, args, params):
     if not ls.found:
         return State(*state[:-1], stopped(progress, st.LINE_SEARCH, evals, evals))
     s = ls.alpha * d
-    y = ls.g - g
-    sy, yy = float(s @ y), float(y @ y)
-    S, Y, rho = state.S, state.Y, state.rho
-    if sy > params.eps * yy and yy > 0:
-        S, Y, rho = S.copy(), Y.copy(), rho.copy()
-        S[head] = s
-        Y[head] = y
-        rho[head] = 1.0 / sy
-        head = (head + 1) % params.m
-        stored = min(stored + 1, params.m)
+    S, Y, rho, stored, head = _stored(state, stored, params, s, ls.g - g)
     return State(x + s, ls.g, S, Y, rho, stored, head,
                  advanced(progress, ls.f, _norm(ls.g), evals, evals))
 
