@@ -15,7 +15,7 @@ one text of each method runs both ways.
 """
 from __future__ import annotations
 
-import types
+from ..backends.rebind import bind as rebind
 
 NAMES = ("value", "value_and_grad", "hvp_prepare", "hvp_apply")
 
@@ -38,33 +38,7 @@ _PACKAGE = __name__.rsplit(".", 1)[0]   # optad.optimize: step code lives here
 
 def bind(function, calls: dict, wrap=None, _done=None, tag=None):
     """A copy of ``function`` in which the names of ``calls`` are those callables, and so,
-    recursively, is every function of optad.optimize it calls; ``wrap`` (e.g. ``numba.njit``)
-    is applied to each copy.
-
-    ``tag`` names the binding: each copy's ``__qualname__`` becomes ``<qualname>__<tag>``.
-    Numba names a compiled function's machine code after its module, qualified name, a counter
-    of this process and its argument types, and a cached library brings those names with it
-    (with the counter of the process that compiled it).  Copies of one step function bound to
-    different problems have the same module and qualified name, so without a tag a cached
-    driver's copy and one compiled here can carry the same symbol, and the process links
-    whichever it saw first: the loop of one problem then runs another problem's steps.  A tag
-    that names what the copies are bound to makes equal symbols mean equal code."""
-    done = {} if _done is None else _done
-    if function in done:
-        return done[function]
-    namespace = dict(function.__globals__)
-    for name in function.__code__.co_names:
-        target = namespace.get(name)
-        if name in calls:
-            namespace[name] = calls[name]
-        elif isinstance(target, types.FunctionType) and \
-                target.__module__.startswith(_PACKAGE) and target.__module__ != __name__:
-            namespace[name] = bind(target, calls, wrap, done, tag)
-    copy = types.FunctionType(function.__code__, namespace, function.__name__,
-                              function.__defaults__, function.__closure__)
-    copy.__module__ = function.__module__
-    copy.__qualname__ = function.__qualname__ if tag is None else \
-        f"{function.__qualname__}__{tag}"
-    copy.__doc__ = function.__doc__
-    done[function] = copy if wrap is None else wrap(copy)
-    return done[function]
+    recursively, is every function of optad.optimize it calls (this module's unbound names
+    aside); ``wrap`` (e.g. ``numba.njit``) is applied to each copy, and ``tag`` names the
+    copies (optad/backends/rebind.py says why)."""
+    return rebind(function, calls, wrap, _done, tag, package=_PACKAGE, keep=(__name__,))

@@ -17,6 +17,7 @@ import numpy as np
 
 from . import status as st
 from .calls import bind
+from .loop import loop_code
 from .result import OptimizeResult, Rows
 from .step import RUNNING, Progress
 
@@ -27,23 +28,24 @@ def run(method, problem, x0, params, unravel, callback=None, disp=False, compile
     outcome = None
     entries = problem.njit_entries(method.NEEDS) \
         if compiled and x0.dtype == np.float64 else None
+    loop = loop_code(method)
     not_ready = None
-    if entries is not None and not entries.loop_ready(method, x0, params):
+    if entries is not None and not entries.loop_ready(loop, x0, params):
         # the loop is not hot yet, or compiles elsewhere: Python steps on the kernels' calls
         not_ready, entries = entries, None
     if entries is not None and callback is None:
-        outcome = entries.drive(method, x0, params)
+        outcome = entries.drive(loop, x0, params)
         if outcome is not None:
             state, rows, best, interrupted = outcome
             rows = Rows(rows)
     if outcome is None:
-        steps = None if entries is None else entries.steps(method, x0, params)
+        steps = None if entries is None else entries.steps(loop, x0, params)
         t0 = time.perf_counter()
         state, rows, best, interrupted = _run_python(method, problem, x0, params, unravel,
                                                      callback, steps,
                                                      () if steps is None else entries.args)
         if not_ready is not None:   # how hot the loop is (backends/numba/tiered.py)
-            not_ready.python_ran(method, time.perf_counter() - t0)
+            not_ready.python_ran(loop, time.perf_counter() - t0)
     if interrupted:
         state = _with_status(state, st.INTERRUPTED)
     result = _result(method, problem, state, params, rows, best, unravel, disp)

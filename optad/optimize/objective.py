@@ -1,5 +1,5 @@
 """The problem the methods see: ``fun`` (and a user's ``jac``/``hessp``, scipy style, or optad's
-own derivatives) as a compiled problem on flat float vectors (optad/backends/problem.py).
+own derivatives) as a compiled problem on flat float vectors (optad/optimize/problem.py).
 
 A pytree x0 is ravelled into one vector (``optad.tree.ravel_pytree``); optad's derivatives are
 then taken of fun on that vector (the leaves are cut out by slicing inside the trace), so the
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..backends.problem import CompiledProblem, compile_problem, scalar
+from .problem import CompiledProblem, compile_problem, scalar
 from ..tree import ravel_pytree
 
 FD_JAC = {"2-point": "forward", "3-point": "central"}

@@ -12,6 +12,7 @@ import pytest
 
 from optad.backends.numba import driver
 from optad.optimize import calls
+from optad.optimize.loop import loop_code
 from optad.optimize.methods import lbfgs, newton_cg
 from optad.optimize.objective import make_problem
 
@@ -48,7 +49,7 @@ def _driver_module(loss, x0, method):
     problem, _, _ = make_problem(loss, x0, (), None, None, "numba", method.NEEDS)
     entries = problem.njit_entries(method.NEEDS)
     assert entries is not None
-    drive = driver._compiled(method, entries)[0]
+    drive = driver._compiled(loop_code(method), entries)[0]
     return drive.py_func.__globals__, entries
 
 
@@ -74,11 +75,12 @@ def test_two_problems_of_one_size_bind_under_different_names(method):
     assert again["__file__"] == module_g["__file__"]
 
 
-def test_binding_tag_depends_on_method_and_entries():
+def test_binding_tag_depends_on_method_step_code_and_entries():
     imports = {"value_and_grad": ("optad_aa", "value_and_grad")}
     other = {"value_and_grad": ("optad_bb", "value_and_grad")}
-    tag = driver.binding_tag("m", imports)
-    assert tag == driver.binding_tag("m", dict(imports))
-    assert tag != driver.binding_tag("m", other)
-    assert tag != driver.binding_tag("n", imports)
-
+    m, n = loop_code(lbfgs), loop_code(newton_cg)
+    tag = driver.binding_tag(m, imports)
+    assert tag == driver.binding_tag(m, dict(imports))
+    assert tag != driver.binding_tag(m, other)
+    assert tag != driver.binding_tag(n, imports)
+    assert tag != driver.binding_tag(m._replace(digest="edited"), imports)

@@ -9,6 +9,7 @@ import pytest
 
 import optad
 from optad.backends.numba import driver, tiered
+from optad.optimize.loop import loop_code
 from optad.optimize.methods import gd
 from optad.optimize.objective import make_problem
 
@@ -49,16 +50,16 @@ def test_a_loop_that_failed_to_compile_is_not_compiled_again(tmp_path, monkeypat
     x0 = np.zeros(3)
     problem, _, _ = make_problem(loss, x0, (), None, None, "numba", gd.NEEDS)
     entries = problem.njit_entries(gd.NEEDS)
-    function = driver._compiled(gd, entries)[0]
+    function = driver._compiled(loop_code(gd), entries)[0]
     module = SimpleNamespace(__file__=function.py_func.__globals__["__file__"])
     tiered.mark_failed(module, "a Numba typing error, recorded by an earlier process")
     params = gd.configure({"maxiter": 5}, x0)
-    assert driver.loop_ready(gd, entries, x0, params)   # no worker is started for it
+    assert driver.loop_ready(loop_code(gd), entries, x0, params)   # no worker is started for it
     with pytest.warns(RuntimeWarning, match="earlier run"):
-        assert driver.drive(gd, entries, x0, params) is None
+        assert driver.drive(loop_code(gd), entries, x0, params) is None
     assert not function.signatures, "nothing was compiled"
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert driver.drive(gd, entries, x0, params) is None   # warned once per process
+        assert driver.drive(loop_code(gd), entries, x0, params) is None   # warned once per process
     result = optad.minimize(loss, x0, method="gd", options={"maxiter": 200})
     np.testing.assert_allclose(result.x, 0.25, atol=1e-6)   # the Python loop ran

@@ -23,7 +23,7 @@ with ``numba.njit(cache=True, error_model="numpy")`` and cached on disk.
 
 ``compile_program(program)`` returns ``kernel(*flat_inputs) -> list of outputs``;
 ``program_source(program)`` returns the generated source; ``njit_entries(...)`` the njit
-calls of a compiled problem (backends/problem.py).
+calls of a compiled problem (optad/optimize/problem.py builds one).
 """
 from __future__ import annotations
 

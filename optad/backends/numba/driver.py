@@ -1,18 +1,19 @@
-"""The compiled driver: a method's ``init``/``update`` (optad/optimize/methods) run in one Numba
-function on a problem's njit entries, recording the same history as the Python driver
-(optad/optimize/driver.py) without returning to Python per iteration.
+"""The compiled driver: a method's ``init``/``update``, handed down as a ``LoopCode``
+(backends/loop_code.py), run in one Numba function on a problem's njit entries, recording the
+same history as an optimiser's Python loop without returning to Python per iteration.
 
-For each (method, entries) a small module is written to the kernel cache: it imports the entries
-by name, binds the method's step code to them (``optimize.calls.bind``, each copy compiled by
-``numba.njit``) and defines ``drive`` below with ``cache=True``, so a new process loads the
-machine code.  The module's header carries a digest of the step code and of this file, so an
-edit of either compiles afresh.  Entries that cannot be imported by name (functions built in
-memory) get the same loop compiled in memory.
+For each (loop code, entries) a small module is written to the kernel cache: it imports the
+entries and the step code's module by name, binds the step code to the entries (rebind.py, each
+copy compiled by ``numba.njit``) and defines ``drive`` below with ``cache=True``, so a new
+process loads the machine code.  The module's header carries the step code's digest and one of
+this package, so an edit of either compiles afresh.  Entries that cannot be imported by name
+(functions built in memory) get the same loop compiled in memory.
 """
 from __future__ import annotations
 
 import functools
 import hashlib
+import importlib
 import inspect
 import math
 import secrets
@@ -25,9 +26,8 @@ import numba
 import numpy as np
 from numba.core.errors import NumbaError
 
-from ...optimize.calls import bind
-from ...optimize.step import RUNNING
 from ..kernel_errors import translated
+from ..rebind import bind
 from . import cache, tiered
 from .host import HAVE_CLOCK, interrupted, now
 from .specialise import _import_name
@@ -69,30 +69,31 @@ def _drive(x0, args, params, rows):
 
 
 @functools.lru_cache(maxsize=1)
-def _step_code_digest():
-    """Hash of the code a compiled driver's machine code is made of besides its entries: the
-    step code (optad/optimize) and this package (the loop, the clock, the signal check)."""
+def _driver_digest():
+    """Hash of the code a compiled driver is made of besides its step code and entries: this
+    package (the loop, the clock, the signal check) and the binding."""
     digest = hashlib.sha256()
     for path in sorted(Path(__file__).parent.glob("*.py")) + \
-            sorted((Path(__file__).parents[2] / "optimize").rglob("*.py")):
+            [Path(__file__).parents[1] / "rebind.py"]:
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 
-def binding_tag(method_name, imports) -> str:
-    """The name of one binding of a method's step code to entries importable by name
+def binding_tag(loop, imports) -> str:
+    """The name of one binding of ``loop``'s step code to entries importable by name
     (``imports``: call name -> (module, attribute)), given to the bound copies' qualified
-    names (optimize/calls.py: bind says why): the same tag, the same code."""
-    text = repr((method_name, _step_code_digest(), sorted(imports.items())))
+    names (rebind.py says why): the same tag, the same code."""
+    text = repr((loop.module, loop.digest, _driver_digest(), sorted(imports.items())))
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
-def bound_steps(method, tag, **calls):
-    """The method's ``init`` and ``update`` calling ``calls``, compiled by numba.njit, their
-    copies named with ``tag``."""
+def bound_steps(module, package, keep, tag, **calls):
+    """``module``'s ``init`` and ``update`` calling ``calls``, with the step helpers of
+    ``package`` (but not of ``keep``), compiled by numba.njit, their copies named with
+    ``tag``."""
     done = {}
-    return (bind(method.init, calls, numba.njit, done, tag),
-            bind(method.update, calls, numba.njit, done, tag))
+    return tuple(bind(step, calls, numba.njit, done, tag, package=package, keep=keep)
+                 for step in (module.init, module.update))
 
 
 def step_init(x0, args, params):
@@ -109,27 +110,26 @@ _TEMPLATE = "\n\n@numba.njit(cache=True)\n".join(
 _DRIVERS: dict = {}
 
 
-def _compiled(method, entries):
-    """The module-like namespace with ``drive``, ``step_init`` and ``step_update``."""
-    calls = {name: getattr(entries, name) for name in method.NEEDS}
-    key = (method.__name__, tuple(sorted(calls.items(), key=lambda i: i[0])))
+def _compiled(loop, entries):
+    """``(drive, step_init, step_update)`` of ``loop`` bound to ``entries``."""
+    calls = {name: getattr(entries, name) for name in loop.needs}
+    key = (loop.module, loop.digest, tuple(sorted(calls.items(), key=lambda i: i[0])))
     functions = _DRIVERS.get(key)
     if functions is not None:
         return functions
     imports = {name: _import_name(value) for name, value in calls.items()}
     if all(imports.values()):
-        lines = [f"# optad compiled driver of {method.__name__}; step code "
-                 f"{_step_code_digest()}",
+        lines = [f"# optad compiled driver of {loop.module}; step code {loop.digest}, "
+                 f"driver {_driver_digest()}",
                  "import math", "import numba", "import numpy as np", "",
                  "from optad.backends.numba.driver import CHECK_SIGNALS_EVERY, bound_steps",
                  "from optad.backends.numba.host import interrupted, now",
-                 "from optad.optimize.step import RUNNING",
-                 f"import {method.__name__} as method"]
+                 f"import {loop.module} as method", "", f"RUNNING = {loop.running!r}"]
         lines += [f"from {module} import {attr} as {name}"
                   for name, (module, attr) in sorted(imports.items())]
-        tag = binding_tag(method.__name__, imports)
-        lines += [f"init, update = bound_steps(method, {tag!r}, "
-                  f"{', '.join(f'{name}={name}' for name in sorted(calls))})",
+        tag = binding_tag(loop, imports)
+        lines += [f"init, update = bound_steps(method, {loop.package!r}, {tuple(loop.keep)!r}, "
+                  f"{tag!r}, {', '.join(f'{name}={name}' for name in sorted(calls))})",
                   "", "", "@numba.njit(cache=True)", _TEMPLATE]
         module = cache.load_module("\n".join(lines))
         functions = (module.drive, module.step_init, module.step_update)
@@ -138,11 +138,12 @@ def _compiled(method, entries):
     else:
         # bound to functions built in memory: compiled for this process only, and named so
         # that no cached library can hold the same symbols
-        init, update = bound_steps(method, "m" + secrets.token_hex(10), **calls)
+        init, update = bound_steps(importlib.import_module(loop.module), loop.package,
+                                   tuple(loop.keep), "m" + secrets.token_hex(10), **calls)
         namespace = dict(init=init, update=update, now=now, interrupted=interrupted,
-                         RUNNING=RUNNING, CHECK_SIGNALS_EVERY=CHECK_SIGNALS_EVERY,
+                         RUNNING=loop.running, CHECK_SIGNALS_EVERY=CHECK_SIGNALS_EVERY,
                          math=math, np=np)
-        exec(compile(_TEMPLATE, f"<optad compiled driver of {method.__name__}>", "exec"),
+        exec(compile(_TEMPLATE, f"<optad compiled driver of {loop.module}>", "exec"),
              namespace)
         functions = tuple(numba.njit(namespace[name])
                           for name in ("drive", "step_init", "step_update"))
@@ -159,22 +160,22 @@ _LOOP_SECONDS: dict = {}   # driver module file -> seconds its steps ran in Pyth
 LOOP_HOT_SECONDS = 1.0
 
 
-def _file_of(method, entries):
-    function = _compiled(method, entries)[0]
+def _file_of(loop, entries):
+    function = _compiled(loop, entries)[0]
     return getattr(function, "py_func", None) and function.py_func.__globals__.get("__file__")
 
 
-def python_ran(method, entries, seconds) -> None:
+def python_ran(loop, entries, seconds) -> None:
     try:
-        file = _file_of(method, entries)
+        file = _file_of(loop, entries)
     except NumbaError:
         return
     if file:
         _LOOP_SECONDS[file] = _LOOP_SECONDS.get(file, 0.0) + seconds
 
 
-def loop_ready(method, entries, x0, params) -> bool:
-    """Whether this call runs the method's loop compiled.  Compiling a loop for new entries
+def loop_ready(loop, entries, x0, params) -> bool:
+    """Whether this call runs ``loop`` compiled.  Compiling a loop for new entries
     takes Numba seconds (Newton-CG's 10-15 s here) while its iterations in Python take a
     fraction of one, so with tiers on (``OPTAD_TIERED``, as for kernels: tiered.py) a loop not
     compiled before, here or into the cache, runs in Python; once its Python steps have taken
@@ -185,7 +186,7 @@ def loop_ready(method, entries, x0, params) -> bool:
     if tiered.disabled():
         return True
     try:
-        function = _compiled(method, entries)[0]
+        function = _compiled(loop, entries)[0]
     except NumbaError:
         return True   # drive reports it and falls back
     file = getattr(function, "py_func", None) and function.py_func.__globals__.get("__file__")
@@ -225,7 +226,7 @@ def loop_ready(method, entries, x0, params) -> bool:
 _WARNED_FAILED: set = set()
 
 
-def _failed_before(method, file) -> bool:
+def _failed_before(loop, file) -> bool:
     """Whether an earlier compile of this loop failed (tiered.mark_failed); warns once per
     process and loop."""
     marker = tiered.failed_marker(SimpleNamespace(__file__=file))
@@ -233,22 +234,22 @@ def _failed_before(method, file) -> bool:
         return False
     if file not in _WARNED_FAILED:
         _WARNED_FAILED.add(file)
-        warnings.warn(f"{method.NAME}: the compiled loop could not be built in an earlier run "
+        warnings.warn(f"{loop.name}: the compiled loop could not be built in an earlier run "
                       f"(see {marker}); running the Python loop", RuntimeWarning, stacklevel=5)
     return True
 
 
-def drive(method, entries, x0, params):
-    """``(state, history rows, best, interrupted)`` of ``method`` run compiled from the float64
+def drive(loop, entries, x0, params):
+    """``(state, history rows, best, interrupted)`` of ``loop`` run compiled from the float64
     vector ``x0``; rows are (f, grad_norm, nfev, njev, nhev, time), best is (f, x, g) or None.
     None when Numba cannot compile the loop for these entries (a user's njit function of
     another signature, say): the caller runs the Python driver instead."""
     rows = np.empty((params.maxiter + 1, 6))
     file = None
     try:
-        function = _compiled(method, entries)[0]
+        function = _compiled(loop, entries)[0]
         file = function.py_func.__globals__.get("__file__")
-        if file and _failed_before(method, file):
+        if file and _failed_before(loop, file):
             return None
         first = not function.signatures
         try:
@@ -264,7 +265,7 @@ def drive(method, entries, x0, params):
         if file:   # the module names all its code: no later process need try again
             tiered.mark_failed(SimpleNamespace(__file__=file), str(exc))
             _WARNED_FAILED.add(file)
-        warnings.warn(f"{method.NAME}: the compiled loop could not be built ({exc}); running "
+        warnings.warn(f"{loop.name}: the compiled loop could not be built ({exc}); running "
                       "the Python loop", RuntimeWarning, stacklevel=4)
         return None
     rows = rows[:n]
@@ -274,17 +275,17 @@ def drive(method, entries, x0, params):
     return state, rows, best, bool(stop)
 
 
-def steps(method, entries, x0, params):
+def steps(loop, entries, x0, params):
     """``(first state, update)``: the method's step compiled on these entries, for the Python
     driver (a callback between iterations); ``update(state, entries.args, params)``.  None when
     Numba cannot compile it."""
     try:
-        _, step_init, step_update = _compiled(method, entries)
+        _, step_init, step_update = _compiled(loop, entries)
         state = step_init(x0, entries.args, params)
         step_update.compile((numba.typeof(state), numba.typeof(entries.args),
                              numba.typeof(params)))
     except NumbaError as exc:
-        warnings.warn(f"{method.NAME}: the compiled step could not be built ({exc}); running "
+        warnings.warn(f"{loop.name}: the compiled step could not be built ({exc}); running "
                       "the Python step", RuntimeWarning, stacklevel=4)
         return None
     return state, step_update

@@ -10,9 +10,11 @@ arguments, ``args``: the problem's data arrays followed by the constants of ever
     hvp_prepare(x, *args) -> residuals          (what H(x) v needs besides v)
     hvp_apply(x, v, *residuals) -> H(x) v
 
-Each entry is a small generated adapter around optad's kernel ``entry`` (or the user's own
-``@numba.njit`` function), reshaping x to the kernel's shape and picking its arguments out of
-``args``; adapters are content-addressed modules in the kernel cache, like kernels.
+Each entry is a small generated adapter around a compiled kernel's ``entry`` (or the user's
+own ``@numba.njit`` function), reshaping x to the kernel's shape and picking its arguments out
+of ``args``; adapters are content-addressed modules in the kernel cache, like kernels.  The
+kernels come from the caller, already compiled by this backend (``compile_program``): this
+module sees kernels and shapes, never the functions or transformations they were made from.
 """
 from __future__ import annotations
 
@@ -31,25 +33,26 @@ class NjitEntries(NamedTuple):
     hvp_apply: object
     args: tuple
 
-    def drive(self, method, x0, params):
-        """Run ``method`` compiled on these entries (driver.py)."""
+    # ``loop`` is a LoopCode (backends/loop_code.py): an optimiser's step code
+    def drive(self, loop, x0, params):
+        """Run ``loop`` compiled on these entries (driver.py)."""
         from .driver import drive
-        return drive(method, self, x0, params)
+        return drive(loop, self, x0, params)
 
-    def loop_ready(self, method, x0, params):
+    def loop_ready(self, loop, x0, params):
         """Whether ``drive`` runs compiled now, or a worker is compiling it (driver.py)."""
         from .driver import loop_ready
-        return loop_ready(method, self, x0, params)
+        return loop_ready(loop, self, x0, params)
 
-    def python_ran(self, method, seconds):
+    def python_ran(self, loop, seconds):
         """Count ``seconds`` of Python steps of this loop towards compiling it (driver.py)."""
         from .driver import python_ran
-        python_ran(method, self, seconds)
+        python_ran(loop, self, seconds)
 
-    def steps(self, method, x0, params):
-        """The method's first state and its compiled ``update`` (driver.py)."""
+    def steps(self, loop, x0, params):
+        """The loop's first state and its compiled ``update`` (driver.py)."""
         from .driver import steps
-        return steps(method, self, x0, params)
+        return steps(loop, self, x0, params)
 
 
 class _Layout:
@@ -82,32 +85,29 @@ def _flat(expression, layout):
     return f"np.ascontiguousarray({expression}).reshape({layout.size})"
 
 
-def _optad_kernel(transformed, example):
-    kernel = transformed.kernel_at(*example)
-    return None if kernel is None or getattr(kernel, "entry", None) is None else kernel
+def _usable(kernel):
+    return kernel if getattr(kernel, "entry", None) is not None else None
 
 
-def _value_from(layout, transforms, user, example):
+def _value_from(layout, kernels, user):
     x = f"x.reshape({layout.shape})"
     if "value" in user:
         return lambda p: _adapter("value", ["x"] + p, [
             f"return float(function({x}, {_join(layout.data)}))"], user["value"])
-    kernel = _optad_kernel(transforms["value"], example) if "value" in transforms else None
-    if kernel is None or len(transforms["value"].lowered(*example).outputs) != 1 or \
-            transforms["value"].lowered(*example).outputs[0].aval.shape != ():
+    kernel = _usable(kernels.get("value"))
+    if kernel is None:
         return None
     names = layout.data + layout.constants(kernel)
     return lambda p: _adapter("value", ["x"] + p, [
         f"return float(function({x}, {_join(names)})[0])"], kernel.entry)
 
 
-def _value_and_grad_from(layout, transforms, user, example):
+def _value_and_grad_from(layout, kernels, user):
     x = f"x.reshape({layout.shape})"
     if "value_and_grad" in user:
         function, names = user["value_and_grad"], layout.data
     else:
-        kernel = _optad_kernel(transforms["value_and_grad"], example) \
-            if "value_and_grad" in transforms else None
+        kernel = _usable(kernels.get("value_and_grad"))
         if kernel is None:
             return None
         function, names = kernel.entry, layout.data + layout.constants(kernel)
@@ -116,9 +116,10 @@ def _value_and_grad_from(layout, transforms, user, example):
         f"return float(f), {_flat('g', layout)}"], function)
 
 
-def _hvp_from(layout, transforms, user, example):
-    """(prepare, apply) builders: the user's hessp, optad's linearised product, or optad's
-    plain product kernel."""
+def _hvp_from(layout, kernels, user):
+    """(prepare, apply) builders: the user's hessp, the linearised product (``kernels``
+    "hvp_split": the number of residuals, the kernel of the part known at x and the kernel of
+    the part applied to v), or the plain product kernel ("hvp": x, data, v)."""
     x, v = f"x.reshape({layout.shape})", f"v.reshape({layout.shape})"
     if "hessp" in user:
         residuals = [f"r{k}" for k in range(len(layout.data))]
@@ -126,15 +127,12 @@ def _hvp_from(layout, transforms, user, example):
                 lambda p: _adapter("hvp_apply", ["x", "v"] + residuals, [
                     f"return {_flat(f'function({x}, {v}, {_join(residuals)})', layout)}"],
                     user["hessp"]))
-    if "hvp" not in transforms:
-        return None
-    hvp = transforms["hvp"]
-    parts = hvp.linearized_at(*example)
-    if parts is not None and parts[2].entry is not None and parts[3].entry is not None:
-        known, unknown, known_kernel, unknown_kernel = parts
+    split = kernels.get("hvp_split")
+    if split is not None and _usable(split[1]) and _usable(split[2]):
+        n_residuals, known_kernel, unknown_kernel = split
         known_names = layout.data + layout.constants(known_kernel)
         unknown_names = layout.constants(unknown_kernel)
-        residuals = [f"r{k}" for k in range(len(unknown.inputs) - 1)]
+        residuals = [f"r{k}" for k in range(n_residuals)]
         constants = [f"u{k}" for k in range(len(unknown_names))]
         tail = f" + ({_join(unknown_names)})" if unknown_names else ""
         return (lambda p: _adapter("hvp_prepare", ["x"] + p, [
@@ -142,7 +140,7 @@ def _hvp_from(layout, transforms, user, example):
                 lambda p: _adapter("hvp_apply", ["x", "v"] + residuals + constants, [
                     "return " + _flat(f"function({_join(residuals)}{v}, {_join(constants)})[0]",
                                       layout)], unknown_kernel.entry))
-    kernel = _optad_kernel(hvp, (example[0],) + tuple(example))
+    kernel = _usable(kernels.get("hvp"))
     if kernel is None:
         return None
     names = layout.data + layout.constants(kernel)
@@ -157,16 +155,18 @@ def _hvp_from(layout, transforms, user, example):
 _ENTRIES: dict = {}
 
 
-def njit_entries(shape, args, needs, transforms=None, user=None):
+def njit_entries(shape, args, needs, kernels=None, user=None):
     """The entries named in ``needs`` (value, value_and_grad, hvp_prepare, hvp_apply) for x of
     kernel shape ``shape`` and data ``args`` (arrays), from the user's njit functions ``user``
-    (names value, value_and_grad, hessp) or else optad's ``transforms`` (names value: a jit,
-    value_and_grad, hvp); None when one of them cannot be compiled as one Numba function."""
-    transforms, user = dict(transforms or {}), dict(user or {})
+    (names value, value_and_grad, hessp) or else this backend's compiled ``kernels``: "value"
+    (x, data -> one scalar), "value_and_grad" (x, data -> f, g), "hvp" (x, data, v -> H v) or
+    "hvp_split" (see _hvp_from); None when one of them cannot be compiled as one Numba
+    function."""
+    kernels, user = dict(kernels or {}), dict(user or {})
     if not all(type(a) is np.ndarray for a in args):
         return None
     key = (tuple(shape), tuple((a.shape, a.dtype) for a in args), tuple(needs),
-           tuple(sorted(transforms.items(), key=lambda i: i[0])),
+           tuple(sorted(kernels.items(), key=lambda i: i[0])),
            tuple(sorted(user.items(), key=lambda i: i[0])))
     try:
         cached = _ENTRIES.get(key)
@@ -175,14 +175,13 @@ def njit_entries(shape, args, needs, transforms=None, user=None):
     if cached is not None:
         return cached._replace(args=tuple(args) + cached.args[len(args):])
     layout = _Layout(shape, args)
-    example = (np.zeros(shape),) + tuple(args)
     builders = {}
     if "value" in needs:
-        builders["value"] = _value_from(layout, transforms, user, example)
+        builders["value"] = _value_from(layout, kernels, user)
     if "value_and_grad" in needs:
-        builders["value_and_grad"] = _value_and_grad_from(layout, transforms, user, example)
+        builders["value_and_grad"] = _value_and_grad_from(layout, kernels, user)
     if "hvp_prepare" in needs or "hvp_apply" in needs:
-        pair = _hvp_from(layout, transforms, user, example)
+        pair = _hvp_from(layout, kernels, user)
         builders["hvp_prepare"], builders["hvp_apply"] = pair if pair else (None, None)
     if any(builders[name] is None for name in needs):
         return None

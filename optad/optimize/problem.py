@@ -7,8 +7,10 @@ optimiser makes, all on flat 1-D vectors of the problem's dtype, with one callin
     njit_entries(needs) -> the same calls as Numba functions (backends/numba/problem.py), for
                            loops that stay compiled; None on backends without them
 
-``compile_problem`` builds one from optad's own transformations of ``fun``; optimize/objective.py
-builds the same object from a user's ``jac``/``hessp``.  ``extra`` counts evaluations made
+``compile_problem`` builds one from optad's own transformations of ``fun`` (the public API):
+it hands the backend the kernels those transformations compiled, never the transformations,
+so backends see programs and kernels only.  optimize/objective.py builds the same object from a
+user's ``jac``/``hessp``.  The optimisers see this object and nothing of the backends.  ``extra`` counts evaluations made
 inside these calls beyond the one each call stands for (finite differences).
 """
 from __future__ import annotations
@@ -19,7 +21,8 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from . import get_backend
+from ..api import hvp, jit, value_and_grad
+from ..backends import get_backend
 
 
 @dataclass
@@ -71,7 +74,6 @@ def compile_problem(fun, x0, args, backend, needs, raw_value=None):
     "value_and_grad", "hvp".  A backend that cannot compile the problem falls back to the
     NumPy evaluator with a warning; the first value-and-gradient, at x0, runs here so that
     such failures show before the run (and its result serves the first call)."""
-    from ..api import hvp, jit, value_and_grad
     shape, dtype, size = x0.shape, x0.dtype, x0.size
     transforms = {}
     first = []
@@ -118,7 +120,7 @@ def compile_problem(fun, x0, args, backend, needs, raw_value=None):
         if entries_for is None:
             return None
         try:
-            return entries_for(shape, args, needs, transforms=transforms)
+            return entries_for(shape, args, needs, kernels=_kernels(transforms, x0, args))
         except NotImplementedError:
             return None
         except Exception:  # noqa: BLE001 - e.g. fun cannot be traced: the Python driver runs
@@ -133,3 +135,26 @@ def compile_problem(fun, x0, args, backend, needs, raw_value=None):
         hvp=hvp_flat if "hvp" in have else None,
         linearize=linearize if "hvp" in have else None,
         njit=njit, backend=backend)
+
+
+def _kernels(transforms, x0, args):
+    """The backend kernels of ``transforms`` at x0's signature, by the names njit_entries
+    takes: "value" (only a program with one scalar output), "value_and_grad", and the
+    Hessian-vector product split in two ("hvp_split") or whole ("hvp")."""
+    example = (np.zeros(x0.shape),) + tuple(args)   # the compiled loops run on float64
+    kernels = {}
+    if "value" in transforms:
+        outputs = transforms["value"].lowered(*example).outputs
+        if len(outputs) == 1 and outputs[0].aval.shape == ():
+            kernels["value"] = transforms["value"].kernel_at(*example)
+    if "value_and_grad" in transforms:
+        kernels["value_and_grad"] = transforms["value_and_grad"].kernel_at(*example)
+    if "hvp" in transforms:
+        parts = transforms["hvp"].linearized_at(*example)
+        if parts is not None:
+            known, unknown, known_kernel, unknown_kernel = parts
+            kernels["hvp_split"] = (len(unknown.inputs) - 1, known_kernel, unknown_kernel)
+        if parts is None or not all(getattr(k, "entry", None) is not None
+                                    for k in (known_kernel, unknown_kernel)):
+            kernels["hvp"] = transforms["hvp"].kernel_at(example[0], *example)
+    return {name: kernel for name, kernel in kernels.items() if kernel is not None}
