@@ -184,9 +184,14 @@ def test_loop_programs_print_and_typecheck(data):
     text = str(program)
     assert "scan[length=30" in text and "\n      body = { lambda" in text
     optad.typecheck(program)
-    grad_text = optad.show_source(optad.grad(pendulum, backend="numpy"), data["th"])
+    grad_program = optad.grad(pendulum, backend="numpy").lowered(data["th"])
+    grad_text = str(grad_program)
     assert grad_text.count("scan[") == 2        # forward sweep, reverse sweep
     assert "reverse=True" in grad_text
+    # the NumPy backend's source: the same two sweeps as Python loops
+    plan = optad.show_source(optad.grad(pendulum, backend="numpy"), data["th"])
+    assert plan.count("    for ") == 2
+    assert "in range(30):" in plan and "in range(30 - 1, -1, -1):" in plan
 
 
 def test_forward_mode_through_a_scan_is_one_loop(data):
