@@ -134,8 +134,8 @@ def render(body, depth=0) -> list:
     lines = []
     for item in body:
         lines.append(INDENT * depth + item.render())
-        if isinstance(item, Loop):
-            lines.extend(render(item.body, depth + 1))
+        if isinstance(item, Loop):   # a nest over a zero-size axis may have nothing inside
+            lines.extend(render(item.body, depth + 1) or [INDENT * (depth + 1) + "pass"])
     return lines
 
 

@@ -79,8 +79,8 @@ def merge_pad_sums(eqns, needed_after):
         if eqn.primitive is not ew.add_p or not out.shape:
             continue
         found = [pads(a, out.shape, out.dtype) for a in eqn.inputs]
-        if not all(found) or int(np.prod(out.shape)) > 1 << 22:
-            continue
+        if not all(found) or not 0 < int(np.prod(out.shape)) <= 1 << 22:
+            continue   # (a zero-size sum has nothing to write)
         pad_eqns = found[0][0] + found[1][0]
         cover = np.zeros(out.shape, np.int8)
         for p in pad_eqns:

@@ -12,7 +12,11 @@ segments: the kernel.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from ...ir.program import Lit, Program, Var, format_program
+from ...primitives.linalg import matmul_p
+from ...primitives.registry import impl_rules
 from ...primitives.shape import stack_p, unstack_p
 from ..schedule import SHAPE_OPS, LoopGroup, group_equations, is_fusible, schedule, share_loops
 from ..schedule_nest import INDENT, Nest
@@ -110,11 +114,38 @@ def _split_group(group, k, views):
     return group_equations(group.eqns[:k], views) + group_equations(group.eqns[k:], views)
 
 
+def _on_empty_matrices(eqn, outs):
+    """Lines giving a linear-algebra equation's outputs when an operand has no elements, or
+    None.  Numba's LAPACK wrappers refuse empty arrays where NumPy returns empty results (and
+    1 and 0 for slogdet); with shapes static, those results are known here: the NumPy
+    implementation's own, on empty operands."""
+    if eqn.primitive.family != "linalg" or eqn.primitive is matmul_p or \
+            not any(isinstance(a, Var) and 0 in a.shape for a in eqn.inputs):
+        return None
+    operands = [a.value if isinstance(a, Lit) else np.zeros(a.shape, a.dtype)
+                for a in eqn.inputs]
+    values = impl_rules[eqn.primitive](*operands, **eqn.params)
+    values = values if eqn.primitive.multiple_results else (values,)
+    lines = []
+    for name, var, value in zip(outs, eqn.outputs, values):
+        value = np.asarray(value)
+        if value.size == 0:
+            lines.append(f"{name} = rt.empty({shape_text(var.shape)}, {dtype_name(var.dtype)})")
+        elif var.shape == ():
+            lines.append(f"{name} = {literal(Lit(value.item(), var.dtype))}")
+        else:
+            return None
+    return lines
+
+
 def _lower_array_eqn(eqn, names):
     if is_loop(eqn):
         return lower_loop(eqn, names, lower_segment, comment)
     ins = [literal(a) if isinstance(a, Lit) else names(a) for a in eqn.inputs]
     outs = [names(v) for v in eqn.outputs]
+    empty = _on_empty_matrices(eqn, outs)
+    if empty is not None:
+        return [comment(eqn, "(no elements)")] + empty
     return [comment(eqn)] + ARRAY[eqn.primitive](eqn, ins, outs).split("\n")
 
 
