@@ -102,4 +102,5 @@ def compile_program(program):
     kernel = module.make_kernel(constants, [_fallback(e) for e in fallbacks])
     kernel.source = source
     kernel.path = module.__file__
-    return tiered_kernel(kernel, program, module, source)
+    return tiered_kernel(threads.following_the_machine(kernel, program), program, module,
+                         source)
