@@ -66,13 +66,15 @@ def _vjp_from_jvp(prim):
 
 
 def zero_where_zero(t, value):
-    """``value`` (a tangent or cotangent times a local derivative) where ``t`` is nonzero, and
-    exactly 0 where ``t`` is 0: a zero (co)tangent contributes nothing even where the local
-    derivative is infinite (sqrt, log, div, pow, arcsin ... at their singular points).  So a
-    branch that ``np.where`` or ``np.tril`` masks out gives a zero gradient instead of
+    """``value`` (a tangent or cotangent times a local derivative), except exactly 0 where
+    ``t`` is 0 and the product is NaN: a zero (co)tangent contributes nothing even where the
+    local derivative is infinite (sqrt, log, div, pow, arcsin ... at their singular points).
+    So a branch that ``np.where`` or ``np.tril`` masks out gives a zero gradient instead of
     0 * inf = NaN, to every order: the select is written with optad's own ops and
-    differentiates again."""
-    return select(eq(t, 0.0), 0.0, value)
+    differentiates again.  Where the local derivative is finite the product is kept, so its
+    own derivative survives: a cotangent that is 0 only at this point (``x`` in
+    ``x * log(x + 2)`` at x = 0) still carries its tangent into a Hessian-vector product."""
+    return select(logical_and(eq(t, 0.0), ne(value, value)), 0.0, value)
 
 
 def _guarded(jvp):
