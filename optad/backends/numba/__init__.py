@@ -37,6 +37,7 @@ from numba.core.dispatcher import Dispatcher
 
 from ...primitives.registry import impl_rules
 from ...transforms import inline_calls
+from ..scalarize import scalarize
 from . import cache, threads
 from .codegen import generate
 from .llvm_options import compiles_without_unrolling
@@ -59,7 +60,7 @@ def _backend_version() -> str:
 
 
 def _source_and_fallbacks(program):
-    program = inline_calls(program)
+    program = scalarize(inline_calls(program))
     return (*generate(program, header=f"# optad numba backend {_backend_version()}"), program)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from ...ir.program import Lit
 from ...primitives.loops import scan_p, while_p
+from ...primitives.shape import stack_p
 from .lowering import dtype_name, literal, shape_text, strided_copy
 
 INDENT = "    "
@@ -48,9 +49,33 @@ def _store_row(stacked, position, value, shape):
                                                              [1] * len(shape), shape)
 
 
-def _body_lines(program, names, lower_segment):
-    needed = {a.id for a in program.outputs if not isinstance(a, Lit)}
-    return lower_segment(list(program.eqns), names, needed) if program.eqns else []
+def _body_lines(program, names, lower_segment, eqns=None, needed=None):
+    eqns = list(program.eqns) if eqns is None else eqns
+    if needed is None:
+        needed = {a.id for a in program.outputs if not isinstance(a, Lit)}
+    return lower_segment(eqns, names, needed) if eqns else []
+
+
+def _rows_of_scalars(body, ys_values):
+    """ys rows stacked from scalars in the body (a state kept in registers, saved for the
+    reverse sweep) and used nowhere else: output number -> the scalars, written straight into
+    the stacked output instead of through a row allocated at every step."""
+    uses = {}
+    for eqn in body.eqns:
+        for a in eqn.inputs:
+            if not isinstance(a, Lit):
+                uses[a.id] = uses.get(a.id, 0) + 1
+    for a in body.outputs:
+        if not isinstance(a, Lit):
+            uses[a.id] = uses.get(a.id, 0) + 1
+    producer = {e.outputs[0].id: e for e in body.eqns if len(e.outputs) == 1}
+    direct = {}
+    for k, value in enumerate(ys_values):
+        eqn = None if isinstance(value, Lit) else producer.get(value.id)
+        if eqn is not None and eqn.primitive is stack_p and uses.get(value.id) == 1 and \
+                all(a.aval.shape == () for a in eqn.inputs):
+            direct[k] = eqn
+    return direct
 
 
 def lower_loop(eqn, names, lower_segment, comment):
@@ -84,9 +109,19 @@ def _lower_scan(eqn, names, lower_segment, comment, atom):
     inner = [f"{position} = {length - 1} - {step}" if p["reverse"] else f"{position} = {step}",
              f"{names(index)} = np.int64({p['start']} + {position})"]
     inner += [f"{names(v)} = {atom(a)}[{position}]" for v, a in zip(b_xs, xs)]
-    inner += _body_lines(body, names, lower_segment)
-    for y, value in zip(ys, body.outputs[n_carry:]):
-        inner += _store_row(names(y), position, atom(value), y.shape[1:])
+    direct = _rows_of_scalars(body, body.outputs[n_carry:])
+    skipped = {id(e) for e in direct.values()}
+    needed = {a.id for k, a in enumerate(body.outputs)
+              if not isinstance(a, Lit) and k - n_carry not in direct}
+    needed |= {a.id for e in direct.values() for a in e.inputs if not isinstance(a, Lit)}
+    inner += _body_lines(body, names, lower_segment,
+                         [e for e in body.eqns if id(e) not in skipped], needed)
+    for k, (y, value) in enumerate(zip(ys, body.outputs[n_carry:])):
+        if k in direct:
+            inner += [f"{names(y)}[{position}, {j}] = {atom(a)}"
+                      for j, a in enumerate(direct[k].inputs)]
+        else:
+            inner += _store_row(names(y), position, atom(value), y.shape[1:])
     inner += _assign([names(v) for v in b_carry], [atom(a) for a in body.outputs[:n_carry]])
     lines.append(f"for {step} in range({length}):")
     lines += [INDENT + line for line in inner]
