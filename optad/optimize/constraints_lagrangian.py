@@ -63,6 +63,29 @@ def augmented(fun, constraints: Constraints, unravel):
     return augmented_lagrangian
 
 
+_CACHE: dict = {}
+
+
+def cached(build, fun, constraints: Constraints, unravel):
+    """``build(fun, constraints, unravel)``, the same function object for the same problem, so
+    that a second solve reuses optad's traced programs and kernels (optad caches them per
+    function object).  Keyed by the functions, the ids of the constraints' extra arguments
+    (held alive by the entry, as optad reads closed-over arrays when it traces) and the sides."""
+    key = (build, fun, unravel.shapes, unravel.treedef, unravel.dtype,
+           tuple((p.fun, tuple(map(id, p.args)), p.lower.tobytes(), p.upper.tobytes())
+                 for p in constraints.pieces))
+    try:
+        hit = _CACHE.get(key)
+    except TypeError:          # an unhashable function: no reuse
+        return build(fun, constraints, unravel)
+    if hit is None:
+        if len(_CACHE) > 64:
+            _CACHE.clear()
+        hit = _CACHE[key] = (build(fun, constraints, unravel),
+                             tuple(p.args for p in constraints.pieces))
+    return hit[0]
+
+
 def clip(z, constraints: Constraints):
     return np.minimum(np.maximum(z, constraints.lower), constraints.upper)
 

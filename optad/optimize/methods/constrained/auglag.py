@@ -29,7 +29,7 @@ import numpy as np
 
 from ... import status as st
 from ...box import gradient_norm
-from ...constraints_lagrangian import augmented, clip, stacked, violation
+from ...constraints_lagrangian import augmented, cached, clip, stacked, violation
 from ...options import COMMON, Option, check, gtol_for
 from ...result import OptimizeResult, Rows
 
@@ -74,11 +74,20 @@ def solve(fun, x0, unravel, args, box, constraints, options, callback=None, back
     (optimize/constraints.py); returns the OptimizeResult."""
     from ...minimize import minimize     # the inner solves run through optad.minimize
     o = configure(options, x0)
-    values = stacked(constraints, unravel)
-    inner_fun = augmented(fun, constraints, unravel)
     bounds = _FlatBounds(box.lower, box.upper) if box.bounded else None
     inner_options = {"maxiter": o["inner_maxiter"]}
     m, dtype = constraints.size, x0.dtype
+    if m == 0:      # bounds only: one bound-constrained run of the inner method
+        result = minimize(fun, unravel(x0), method=o["inner"], args=args, bounds=bounds,
+                          options={**inner_options, "gtol": o["gtol"], "disp": o["disp"]},
+                          callback=callback, backend=backend)
+        grad_norms = result.history.grad_norm
+        result.update(constr_violation=0.0, v=[], constr=[], method=NAME,
+                      optimality=float(grad_norms[-1]) if len(grad_norms) else math.nan,
+                      outer_iterations=0, inner_method=o["inner"])
+        return result
+    values = stacked(constraints, unravel)
+    inner_fun = cached(augmented, fun, constraints, unravel)
 
     t0 = time.perf_counter()
     x = x0.copy()
@@ -134,7 +143,7 @@ def solve(fun, x0, unravel, args, box, constraints, options, callback=None, back
             break
         eps = max(o["gtol"], eps * 0.1)
     return _result(fun, x, f, c, y, kkt, grad_l, status, outer, counts, rows, unravel, args,
-                   constraints, o, values, backend)
+                   constraints, o, values, backend, inner_fun, rho)
 
 
 def _first_penalty(f, c, constraints):
@@ -156,32 +165,34 @@ def _stop(callback, unravel, x, f, outer, c, y, constraints):
 
 
 def _result(fun, x, f, c, y, kkt, grad_l, status, outer, counts, rows, unravel, args,
-            constraints, o, values, backend):
-    from ....jacobians import jacobian
+            constraints, o, values, backend, inner_fun, rho):
     violated = violation(c, constraints)
     if status == st.SUCCESS:
         message = (f"Optimization terminated successfully: constraint violation {violated:.2e} "
                    f"<= ctol and the Lagrangian's projected gradient {kkt:.2e} <= gtol.")
     else:
-        message = st.MESSAGES[status] + (
-            f" The constraint violation is {violated:.2e}." if constraints.size else "")
-    m = constraints.size
-    if m:
-        jac_c = np.asarray(jacobian(values, backend=backend)(x), dtype=np.float64).reshape(m, -1)
-        jac_f = None if grad_l is None else grad_l - jac_c.T @ y
-    else:
-        jac_c, jac_f = np.zeros((0, x.size)), grad_l
+        message = st.MESSAGES[status] + f" The constraint violation is {violated:.2e}."
     result = OptimizeResult(
-        x=unravel(x), fun=f, jac=None if jac_f is None else unravel(jac_f.astype(x.dtype)),
-        nit=counts["nit"], nfev=counts["nfev"], njev=counts["njev"], nhev=counts["nhev"],
+        x=unravel(x), fun=f, jac=unravel(_objective_gradient(inner_fun, x, c, rho, args,
+                                                             constraints, backend)),
+        nit=counts["nit"], nfev=counts["nfev"], njev=counts["njev"] + 1, nhev=counts["nhev"],
         status=status, success=status in st.SUCCESSFUL, message=message,
-        constr_violation=violated, v=constraints.split(y),
-        constr=constraints.split(c), constr_jac=constraints.split(jac_c),
-        lagrangian_grad=None if grad_l is None else unravel(grad_l),
-        optimality=kkt, outer_iterations=outer, history=rows.history(), method=NAME)
+        constr_violation=violated, v=constraints.split(y), constr=constraints.split(c),
+        lagrangian_grad=None if grad_l is None else unravel(grad_l), optimality=kkt,
+        outer_iterations=outer, inner_method=o["inner"], history=rows.history(), method=NAME)
     if o["disp"]:
         print(f"{message}\n         Current function value: {f:.6g}\n"
               f"         Outer iterations: {outer}\n         Inner iterations: {counts['nit']}\n"
               f"         Function evaluations: {counts['nfev']}\n"
               f"         Hessian-vector products: {counts['nhev']}")
     return result
+
+
+def _objective_gradient(inner_fun, x, c, rho, args, constraints, backend):
+    """grad f(x), from the augmented Lagrangian's own gradient kernel: with the multipliers
+    y = -rho (C - P(C)), z = C + y/rho = P(C) lies inside [lower, upper], so the penalty term
+    and its gradient vanish and grad L = grad f (no other program traced)."""
+    from .... import value_and_grad
+    y = (-rho * (c - clip(c, constraints))).astype(x.dtype)
+    _, g = value_and_grad(inner_fun, backend=backend)(x, y, np.asarray(rho, x.dtype), *args)
+    return np.asarray(g, dtype=x.dtype)
