@@ -100,6 +100,7 @@ def solve(fun, x0, unravel, args, box, constraints, options, callback=None, back
     rho = o["penalty"] or _first_penalty(f, c, constraints)
     eps = max(o["gtol"], FIRST_EPS)
     previous_v, previous_violation, stalled = math.inf, math.inf, 0
+    inner = None
     status, kkt, grad_l = None, math.nan, None
     outer = 0
     while status is None:
@@ -143,7 +144,7 @@ def solve(fun, x0, unravel, args, box, constraints, options, callback=None, back
             break
         eps = max(o["gtol"], eps * 0.1)
     return _result(fun, x, f, c, y, kkt, grad_l, status, outer, counts, rows, unravel, args,
-                   constraints, o, values, backend, inner_fun, rho)
+                   constraints, o, values, backend, inner_fun, rho, inner)
 
 
 def _first_penalty(f, c, constraints):
@@ -165,13 +166,16 @@ def _stop(callback, unravel, x, f, outer, c, y, constraints):
 
 
 def _result(fun, x, f, c, y, kkt, grad_l, status, outer, counts, rows, unravel, args,
-            constraints, o, values, backend, inner_fun, rho):
+            constraints, o, values, backend, inner_fun, rho, inner):
     violated = violation(c, constraints)
     if status == st.SUCCESS:
         message = (f"Optimization terminated successfully: constraint violation {violated:.2e} "
                    f"<= ctol and the Lagrangian's projected gradient {kkt:.2e} <= gtol.")
     else:
         message = st.MESSAGES[status] + f" The constraint violation is {violated:.2e}."
+        if inner is not None and not inner.success and status != st.CALLBACK:
+            message += (f" The last subproblem did not converge ({inner.message}); f may be "
+                        f"unbounded below on the constraints.")
     result = OptimizeResult(
         x=unravel(x), fun=f, jac=unravel(_objective_gradient(inner_fun, x, c, rho, args,
                                                              constraints, backend)),
