@@ -14,9 +14,9 @@ objective's Hessian-vector product (optad.hvp) and the constraints' Hessian
 sum_i v_i grad^2 c_i (optad.hessian of v.c, compiled).
 Times are end to end per solve after one untimed solve of the same size (so the kernels,
 optad's compiled loops and programs exist for every solver; OPTAD_TIERED=0, as in `optad run`,
-so no kernel switches tiers inside a timed solve); the machine was shared, so compare ratios.  A solve counts as
-reaching the best minimum when its f is within 1e-6 (relative) of the lowest f any solver found
-from that start, with the constraints met to 1e-6.
+so no kernel switches tiers inside a timed solve); the machine was shared, so compare ratios.
+A solve counts as reaching the best minimum when its f is within 1e-6 (relative) of the lowest
+f any solver found from that start, with the constraints met to 1e-6.
 """
 import os
 import time
