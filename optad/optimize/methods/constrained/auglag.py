@@ -4,7 +4,8 @@ Martinez & Schuverdt 2007; Birgin & Martinez 2014), on optad's exact derivatives
 Problem: minimise f(x) subject to lower <= C(x) <= upper (the constraints, stacked;
 equalities have lower = upper) and the box lo <= x <= hi.
 
-Outer iteration k, with multipliers y and penalty rho:
+Outer iteration k, with multipliers y (first 0) and penalty rho (first ``penalty``, 10 as in
+LANCELOT: Conn, Gould & Toint 1992):
 1. minimise the augmented Lagrangian L(x; y, rho) (optimize/constraints_lagrangian.py) over
    the box, from the previous x, to a projected-gradient norm eps_k, with an optad method
    that handles bounds (``inner``: trust-ncg by default, on exact Hessian-vector products of L
@@ -46,8 +47,7 @@ OPTIONS = {
     "inner": Option(("trust-ncg", "lbfgs", "newton-cg"), "the bound-constrained method that "
                     "minimises the augmented Lagrangian", "trust-ncg"),
     "inner_maxiter": Option("int+", "iteration limit of each inner minimisation", 1000),
-    "penalty": Option("float+", "the first penalty parameter rho (default: ALGENCAN's rule "
-                                "from |f(x0)| and the violation at x0)"),
+    "penalty": Option("float+", "the first penalty parameter rho (LANCELOT's default)", 10.0),
 }
 SAFEGUARD = 1e20          # multipliers are clipped to [-SAFEGUARD, SAFEGUARD]
 RHO_MAX = 1e12
@@ -97,7 +97,7 @@ def solve(fun, x0, unravel, args, box, constraints, options, callback=None, back
     rows = Rows()
     rows.append(f, math.nan, 1, 0, 0, time.perf_counter() - t0)
     y = np.zeros(m, dtype)
-    rho = o["penalty"] or _first_penalty(f, c, constraints)
+    rho = o["penalty"]
     eps = max(o["gtol"], FIRST_EPS)
     previous_v, previous_violation, stalled = math.inf, math.inf, 0
     inner = None
@@ -145,13 +145,6 @@ def solve(fun, x0, unravel, args, box, constraints, options, callback=None, back
         eps = max(o["gtol"], eps * 0.1)
     return _result(fun, x, f, c, y, kkt, grad_l, status, outer, counts, rows, unravel, args,
                    constraints, o, values, backend, inner_fun, rho, inner)
-
-
-def _first_penalty(f, c, constraints):
-    """ALGENCAN's first penalty: 10 max(1, |f|) / max(1, ||violation||^2 / 2), in [1e-8, 1e8]."""
-    outside = c - clip(c, constraints) if c.size else c
-    squared = 0.5 * float(np.sum(outside * outside))
-    return float(min(max(10.0 * max(1.0, abs(f)) / max(1.0, squared), 1e-8), 1e8))
 
 
 def _stop(callback, unravel, x, f, outer, c, y, constraints):
