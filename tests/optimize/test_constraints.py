@@ -281,3 +281,11 @@ def test_numba_backend_matches_numpy(hs71_result):
                        backend="numba")
     assert res.success
     np.testing.assert_allclose(res.x, hs71_result.x, atol=1e-7)
+
+
+def test_float32_in_float32_out():
+    res = minimize(circle_f, X0.astype(np.float32), constraints=forms()["dicts"],
+                   backend="numpy")
+    assert res.success and res.x.dtype == np.float32 and res.v[0].dtype == np.float32
+    np.testing.assert_allclose(res.x, SOLUTION, atol=1e-3)
+    assert res.constr_violation <= 1e-4
