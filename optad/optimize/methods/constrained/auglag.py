@@ -18,8 +18,9 @@ LANCELOT: Conn, Gould & Toint 1992):
 4. stop with success when V <= ctol and the projected gradient of the Lagrangian
    f + y . C (the gradient of L, which the inner solve drove below eps_k = gtol) is <= gtol.
 The run ends with ``success=False`` and status 11 when the constraints look infeasible: the
-violation has not fallen by 1% over five outer iterations in a row while the penalty grew
-100,000-fold, or the penalty passed 1e12.
+largest violation has not fallen by 1% in five outer iterations in a row (the penalty growing
+tenfold whenever V did not halve), or the penalty passed 1e12.  When the last subproblem did
+not converge either, the message adds that f may be unbounded below on the constraints.
 """
 from __future__ import annotations
 
