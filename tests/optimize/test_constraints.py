@@ -289,3 +289,11 @@ def test_float32_in_float32_out():
     assert res.success and res.x.dtype == np.float32 and res.v[0].dtype == np.float32
     np.testing.assert_allclose(res.x, SOLUTION, atol=1e-3)
     assert res.constr_violation <= 1e-4
+
+
+def test_unbounded_problem_says_f_may_be_unbounded():
+    res = minimize(lambda x: -x[0] - x[1], X0, backend="numpy",
+                   constraints={"type": "eq", "fun": lambda x: x[0] - x[1]},
+                   options={"maxiter": 6, "inner_maxiter": 20})
+    assert not res.success
+    assert "unbounded below" in res.message
