@@ -10,6 +10,6 @@ for name in quickstart mds least_squares wine_mlp zero_order_rate; do
         cp "$figure" "experiments/figures/${name}_$(basename "$figure")"
     done
 done
-for script in jacobian_modes gradient_modes hutchinson checkpointing trebuchet; do
+for script in jacobian_modes gradient_modes hutchinson checkpointing trebuchet constrained_mds; do
     python "experiments/$script.py"
 done

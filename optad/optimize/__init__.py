@@ -1,11 +1,14 @@
 """optad.optimize: scipy-style minimisation on optad's derivatives (newton-cg, lbfgs,
-trust-ncg, gd, zo-gd, adam, sgd).
+trust-ncg, gd, zo-gd, adam, sgd; auglag with constraints).
 
     minimize.py     the entry point: checks, builds the problem, picks the method
     objective.py    fun (and a user's jac/hessp) as a compiled problem on flat vectors
     methods/        one module per method: its options, its step (init/update) and result;
                     methods/boxed/: the bounded steps of gd, lbfgs, newton-cg, trust-ncg, zo-gd
     bounds.py       ``bounds=`` in scipy's forms -> a flat box (lower, upper)
+    constraints.py  ``constraints=`` in scipy's forms -> one ranged vector function
+    constraints_lagrangian.py  the (augmented) Lagrangian traced as one function
+    methods/constrained/: auglag, the outer loop of the constrained method
     box.py          projection, projected gradient, free variables, as step code
     line_search.py  strong Wolfe and Armijo searches, as step code
     projected_search.py  backtracking along the projection arc (every method with bounds)

@@ -11,6 +11,7 @@ SADDLE = 7           # gradient small but negative curvature: not a minimum
 INTERRUPTED = 8      # Ctrl-C (KeyboardInterrupt)
 TRUST_REGION = 9     # the trust radius shrank below the resolution of x
 PRECISION = 10       # zero-order: a small estimate that f's rounding cannot back up
+INFEASIBLE = 11      # constrained: the violation stopped decreasing as the penalty grew
 
 MESSAGES = {
     SUCCESS: "Optimization terminated successfully: gradient norm <= gtol.",
@@ -30,6 +31,9 @@ MESSAGES = {
     PRECISION: "The gradient estimate became small, but f's differences are at its rounding "
                "level here, so the estimate cannot show a small gradient (is f bounded below? "
                "a larger eps may help).",
+    INFEASIBLE: "The constraints appear infeasible: their violation stopped decreasing while the "
+                "penalty grew (no feasible point near the path taken; check the constraints or "
+                "try another x0).",
 }
 
 SUCCESSFUL = frozenset({SUCCESS, XTOL})
