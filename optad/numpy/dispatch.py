@@ -29,8 +29,28 @@ FUNCTIONS[np.shape] = lambda a: a.shape
 FUNCTIONS[np.ndim] = lambda a: a.ndim
 FUNCTIONS[np.size] = lambda a, axis=None: a.size if axis is None else a.shape[axis]
 FUNCTIONS[np.abs] = onp.absolute
+FUNCTIONS[np.result_type] = lambda *args: np.result_type(
+    *[a.dtype if isinstance(a, Tracer) else a for a in args])
 for _name in onp.SUPPORTED_UFUNCS:  # np.add(x, y) may also come via __array_function__
     FUNCTIONS.setdefault(getattr(np, _name), getattr(onp, _name))
+
+
+# Callables ufunc -> rule (or None) asked, in order, about a ufunc that is not NumPy's:
+# optad.scipy registers the one for scipy.special's ufuncs (expit, xlogy ...).
+_ufunc_fallbacks: list = []
+
+
+def add_ufunc_fallback(lookup):
+    if lookup not in _ufunc_fallbacks:
+        _ufunc_fallbacks.append(lookup)
+
+
+def _ufunc_rule(ufunc):
+    for lookup in _ufunc_fallbacks:
+        rule = lookup(ufunc)
+        if rule is not None:
+            return rule
+    return UFUNCS.get(ufunc.__name__)
 
 
 def unsupported(name):
@@ -55,7 +75,7 @@ def array_ufunc(self, ufunc, method, *inputs, **kwargs):
         return onp.prod(*inputs, **kwargs)
     if method != "__call__":
         raise unsupported(f"np.{ufunc.__name__}.{method}")
-    fn = UFUNCS.get(ufunc.__name__)
+    fn = _ufunc_rule(ufunc)
     if fn is None:
         raise unsupported(f"np.{ufunc.__name__}")
     if kwargs:
