@@ -5,7 +5,8 @@ upper one unless ``lower=True``, ``solve_triangular`` and ``cho_solve`` the tria
 told, ``solve(assume_a="sym"/"pos")`` the upper one unless ``lower=True``, ``eigh`` the lower
 one unless ``lower=False``); here the matrix is first reduced to what is read, so values and
 derivatives are those of the function SciPy computes (a derivative with respect to an entry
-that is not read is 0).  A triangular solve is optad's general ``solve`` on the triangular
+that is not read is 0; np.linalg.cholesky and eigh instead take the derivative of the
+symmetric part, as JAX does).  A triangular solve is optad's general ``solve`` on the triangular
 matrix (O(n^3) rather than O(n^2); the same result).
 
 ``check_finite`` and the ``overwrite_*`` flags change nothing on traced values.  Functions with
@@ -60,11 +61,10 @@ def cholesky(a, lower=False, overwrite_a=False, check_finite=True):
     if not any_tracer(a):
         return _scipy("cholesky")(a, lower=lower, overwrite_a=overwrite_a,
                                   check_finite=check_finite)
-    a = _matrix(a, "cholesky")
-    if lower:
-        return onp.linalg.cholesky(a)
-    # np.linalg.cholesky reads the lower triangle: that of A^T is A's upper triangle
-    return _t(onp.linalg.cholesky(_t(a)))
+    # the symmetric matrix of the triangle read: the same factor, and derivatives that are
+    # those of SciPy's function (np.linalg.cholesky's rule symmetrises its tangents instead)
+    low = onp.linalg.cholesky(_symmetric(_matrix(a, "cholesky"), lower))
+    return low if lower else _t(low)
 
 
 def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
@@ -174,7 +174,7 @@ def eigh(a, b=None, *, lower=True, eigvals_only=False, overwrite_a=False, overwr
     if subset_by_index is not None or subset_by_value is not None:
         raise NotImplementedError("scipy.linalg.eigh(subset_by_...) on traced values: compute "
                                   "all eigenvalues and index them (w[i:j])")
-    w, v = onp.linalg.eigh(_matrix(a, "eigh"), UPLO="L" if lower else "U")
+    w, v = onp.linalg.eigh(_symmetric(_matrix(a, "eigh"), lower))
     return w if eigvals_only else (w, v)
 
 
