@@ -26,6 +26,7 @@ from .contractions import cross, einsum, kron, tensordot  # noqa: F401
 from .sorting import argpartition, argsort, partition, sort  # noqa: F401
 from .linalg import dot, inner, linalg, matmul, outer, vdot  # noqa: F401
 from .indexing import getitem  # noqa: F401
+from .updates import at, put  # noqa: F401
 from .rounding import around, conj, conjugate, imag, real, rint, round, trunc  # noqa: F401
 
 fft = _types.SimpleNamespace(fftshift=fftshift, ifftshift=ifftshift)

@@ -235,8 +235,9 @@ def bind(prim, *args, **params):
 
 
 ASSIGNMENT_HINT = (" A NumPy array holds numbers, not traced values: build the array from the "
-                   "traced values instead, with np.stack([x, y]) or np.array([x, y]) (or "
-                   "np.where / np.concatenate to change some entries of a traced array).")
+                   "traced values instead, with np.stack([x, y]) or np.array([x, y]), write "
+                   "into a traced array (b = np.zeros_like(x); b[i] = x), or use "
+                   "a = optad.numpy.at(a)[i].set(x), which returns a traced array.")
 _STORE_SUBSCR = dis.opmap["STORE_SUBSCR"]
 
 
@@ -253,7 +254,12 @@ def make_program_flat(fun, avals) -> Program:
     returns a flat list of outputs (arrays, tracers or scalars)."""
     with Trace() as trace:
         tracers = [trace.new_input(aval) for aval in avals]
-        outs = fun(*tracers)
+        try:
+            outs = fun(*tracers)
+        except ValueError as err:   # NumPy's "setting an array element with a sequence"
+            if isinstance(err.__cause__, TracerError):   # hides the reason (a[i] = x)
+                raise err.__cause__ from None
+            raise
         return trace.to_program(outs)
 
 
