@@ -33,8 +33,6 @@ FUNCTIONS[np.shape] = lambda a: a.shape
 FUNCTIONS[np.ndim] = lambda a: a.ndim
 FUNCTIONS[np.size] = lambda a, axis=None: a.size if axis is None else a.shape[axis]
 FUNCTIONS[np.abs] = onp.absolute
-FUNCTIONS[np.put] = updates.put
-FUNCTIONS[np.copy] = lambda a, order="K", subok=False: Tracer(a._trace, a._var)
 FUNCTIONS[np.result_type] = lambda *args: np.result_type(
     *[a.dtype if isinstance(a, Tracer) else a for a in args])
 for _name in onp.SUPPORTED_UFUNCS:  # np.add(x, y) may also come via __array_function__
@@ -147,7 +145,7 @@ TRACER_METHODS = {
     "__invert__": _method(onp.logical_not),
     "__getitem__": _method(onp.getitem),
     "__setitem__": _method(updates.setitem), "at": property(updates.at),
-    "copy": lambda self, order="C": Tracer(self._trace, self._var),
+    "copy": lambda self, order="C": updates.copy(self),
     "reshape": _reshape_method, "transpose": _transpose_method, "astype": _astype,
     "sum": _method(onp.sum), "mean": _method(onp.mean), "max": _method(onp.max),
     "min": _method(onp.min), "prod": _method(onp.prod), "var": _method(onp.var),

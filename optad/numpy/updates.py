@@ -166,6 +166,13 @@ def put(a, ind, v, mode="raise"):
     setitem(a, np.unravel_index(ind, a.shape), flat_v)
 
 
+def copy(a, order="K", subok=False):
+    """np.copy / x.copy(): a new traced array object with the same value (writes into one do
+    not reach the other)."""
+    a = as_operand(a)
+    return Tracer(a._trace, a._var) if is_tracer(a) else np.array(a, copy=True)
+
+
 class _At:
     """``at(a)[key]``: ``.set(v)`` and ``.add(v)`` return the updated array."""
 

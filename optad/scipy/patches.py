@@ -100,8 +100,14 @@ def ufunc_rule(ufunc):
 
 def _function_table(module_name):
     if module_name == "scipy.special":
-        return {name: (rule, f"scipy.special.{name}")
-                for name, rule in special.FUNCTION_RULES.items()}
+        table = {name: (rule, f"scipy.special.{name}")
+                 for name, rule in special.FUNCTION_RULES.items()}
+        module = sys.modules[module_name]
+        for name in special.NO_PRIMITIVE:   # Python functions (polygamma): refuse by name
+            if name not in table and callable(getattr(module, name, None)) and \
+                    not type(getattr(module, name)).__name__ == "ufunc":
+                table[name] = (_refusing(special.no_rule_error(name)), f"scipy.special.{name}")
+        return table
     if module_name == "scipy.linalg":
         table = {name: (rule, f"scipy.linalg.{name}")
                  for name, rule in linalg.FUNCTION_RULES.items()}
