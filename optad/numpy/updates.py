@@ -23,7 +23,7 @@ import sys
 import numpy as np
 
 from ..primitives import shape as sh
-from ..trace.tracer import Tracer, TracerError, user_frame
+from ..trace.tracer import Tracer, TracerError, thread_state, user_frame
 from ._promote import as_operand, cast, holds_tracer, is_python_scalar, is_tracer
 from .elementwise import add, where
 from .indexing import expand_masks
@@ -127,6 +127,13 @@ def _live_view(trace, var):
 
 def setitem(self, key, value):
     """``x[key] = value`` on a traced ``x``: the Tracer takes the updated value."""
+    stack = thread_state.stack
+    if stack and stack[-1] is not self._trace:
+        raise TracerError(
+            f"a write at {user_frame()} into a traced array of an enclosing function, from "
+            "inside a loop body or an inner transformation (which is traced once, so the write "
+            "would not repeat); carry the array through the loop (as part of its carry) and "
+            "write into that, or use optad.numpy.at(x)[key].set(v), which returns a new array")
     new = updated(self, key, value)
     if new is self:
         return

@@ -174,3 +174,32 @@ def test_lists_asanyarray_and_ascontiguousarray_of_traced_values():
     x = np.array([4.0, 3.0, 0.5])
     np.testing.assert_allclose(optad.grad(f, backend="numpy")(x),
                                [0.25 + 8.0 + 1.0, 1.0 + 6.0 + 1.0, 1.0 + 1.0 + np.exp(0.5)])
+
+
+def test_x_at_on_a_traced_array_is_optad_numpy_at():
+    x = np.array([[1.0, -2.0], [0.5, 3.0]])
+
+    def by_method(x):
+        return np.sum(x.at[MASK[:2, :2]].set(x[0, 0] ** 2) * x.at[:, 1].add(x[:, 0]))
+
+    def by_function(x):
+        at = optad.numpy.at
+        return np.sum(at(x)[MASK[:2, :2]].set(x[0, 0] ** 2) * at(x)[:, 1].add(x[:, 0]))
+
+    np.testing.assert_allclose(optad.grad(by_method, backend="numpy")(x),
+                               optad.grad(by_function, backend="numpy")(x), rtol=0, atol=0)
+    assert optad.jit(by_method, backend="numpy")(x) == by_function(x)
+
+
+def test_a_write_from_inside_a_loop_body_into_an_outer_array_is_refused():
+    def loss(x):
+        y = np.zeros_like(x)
+
+        def body(i, carry):
+            y[0] = carry     # an enclosing function's array: traced once, would not repeat
+            return carry * 2
+
+        return np.sum(y) + optad.fori_loop(0, 3, body, x[0])
+
+    with pytest.raises(optad.TracerError, match="carry"):
+        optad.grad(loss, backend="numpy")(np.ones(2))
