@@ -140,3 +140,15 @@ def test_a_thread_calling_scipy_during_traces_gets_scipy_results():
     assert not failures, failures[:5]
     assert not hasattr(scipy.linalg.cho_solve, "optad_wrapped")
     assert "logpdf" not in vars(type(scipy.stats.norm))
+
+
+def test_import_optad_imports_no_scipy_module(tmp_path):
+    """(The Numba backend's import of numba may import SciPy's top package; optad does not.)"""
+    out = run_script("""
+        import sys
+        import optad
+        import numpy as np
+        optad.grad(lambda x: np.sum(np.tanh(x)))(np.ones(2))
+        print(sorted(m for m in sys.modules if m == "scipy" or m.startswith("scipy.")))
+    """, tmp_path, PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
+    assert out.strip() == "[]", out
