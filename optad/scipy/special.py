@@ -216,8 +216,7 @@ def _digamma_positive(x):
 
 
 def digamma(x):
-    """psi(x) = d log Gamma(x) / dx; NaN at 0 and the negative integers (SciPy: -inf at 0,
-    NaN at the negative integers)."""
+    """psi(x) = d log Gamma(x) / dx; -inf at 0 and NaN at the negative integers, as SciPy."""
     if not any_tracer(x):
         return _scipy("digamma")(x)
     x = _float(x)
@@ -227,7 +226,8 @@ def digamma(x):
     tan_pi_x = onp.tan(onp.multiply(np.pi, onp.where(small, x, 0.25)))
     left = onp.subtract(right, onp.divide(np.pi, tan_pi_x))
     pole = onp.logical_and(small, onp.equal(onp.floor(x), x))
-    return onp.where(pole, np.nan, onp.where(small, left, right))
+    pole_value = onp.where(onp.equal(x, 0.0), -np.inf, np.nan)
+    return onp.where(pole, pole_value, onp.where(small, left, right))
 
 
 def betaln(a, b):

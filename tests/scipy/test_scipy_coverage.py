@@ -42,16 +42,18 @@ GRID = {
     "log_expit": (sp.log_expit, np.array([-800.0, -40.0, -1.0, 0.0, 2.0, 40.0, 800.0])),
     "logit": (sp.logit, np.array([1e-12, 0.01, 0.5, 0.73, 1 - 1e-9])),
     "gammaln": (sp.gammaln, np.concatenate([np.linspace(0.05, 30.0, 41), [1.0, 2.0, 1e-6, 1e5,
-                                                                          -0.5, -3.7]])),
+                                                                          -0.5, -3.7, 0.0,
+                                                                          -2.0]])),
     "digamma": (sp.digamma, np.concatenate([np.linspace(0.05, 30.0, 41), [1e-6, 1e5, -0.5,
-                                                                          -3.7]])),
+                                                                          -3.7, 0.0, -2.0]])),
 }
 
 
 @pytest.mark.parametrize("name", sorted(GRID))
 def test_composed_special_functions_match_scipy(name):
     fun, x = GRID[name]
-    got = optad.jit(fun, backend="numpy")(x)
+    with np.errstate(divide="ignore", invalid="ignore"):   # the poles
+        got = optad.jit(fun, backend="numpy")(x)
     want = fun(x)
     np.testing.assert_allclose(got, want, rtol=2e-14, atol=4e-15, err_msg=name)
 
