@@ -55,3 +55,7 @@ SUPPORTED_FUNCTIONS = sorted([
     "linalg.qr", "linalg.pinv", "linalg.matrix_power", "round", "around", "real", "imag",
     "put", "copy"])
 SUPPORTED = SUPPORTED_UFUNCS + SUPPORTED_FUNCTIONS
+
+# Callables giving more rows of the README's table (catalogue.py) for the layers above this
+# one; optad.scipy adds SciPy's when optad is imported.
+EXTRA_CATALOGUE_FAMILIES: list = []

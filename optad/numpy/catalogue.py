@@ -110,24 +110,12 @@ CONVENTIONS = [
      "no overflow at either end, and every derivative finite there"),
 ]
 
-def scipy_families():
-    """(family, qualified names, extra text): the rows of optad.scipy's rule tables."""
-    from ..scipy import linalg, special, stats
-    special_names = sorted(special.UFUNC_RULES) + sorted(special.FUNCTION_RULES)
-    methods = [f"{dist}.{m}" for dist, ms in stats.METHOD_RULES.items() for m in ms]
-    return [
-        ("SciPy special", "scipy.special", special_names,
-         "with `axis`, `b`, `keepdims`, `return_sign` for `logsumexp`; `gammaln`, `digamma` "
-         "and `betaln` composed (a shifted Stirling series, reflection below 1/2); no rule "
-         "(a new primitive would be needed): " + " ".join(sorted(special.NO_PRIMITIVE))),
-        ("SciPy linalg", "scipy.linalg", sorted(linalg.FUNCTION_RULES),
-         "as users call them (`cho_solve((L, True), y)`, `solve(..., assume_a='pos')`, "
-         "`solve_triangular(..., trans='T', unit_diagonal=True)`); no rule: "
-         + " ".join(sorted(linalg.NO_RULE))),
-        ("SciPy stats", "scipy.stats", methods,
-         "any argument traced (shape parameters too), frozen distributions too; -inf outside "
-         "the support; no rule for " + " ".join(stats.NO_RULE_METHODS) + " (they need erf)"),
-    ]
+def extra_families():
+    """Rows (family, module, names, extra text) of the layers above this one, registered in
+    ``optad.numpy.EXTRA_CATALOGUE_FAMILIES`` when optad is imported (SciPy's:
+    optad/scipy/catalogue.py)."""
+    from . import EXTRA_CATALOGUE_FAMILIES
+    return [row for rows in EXTRA_CATALOGUE_FAMILIES for row in rows()]
 
 
 START = "## Supported operations"
@@ -172,7 +160,7 @@ def render_supported_operations() -> str:
     for family, names, extra in FAMILIES:
         text = _names(names) + (f"; {extra}" if extra else "")
         rows.append(f"| {family} | {_cell(text)} |")
-    for family, module, names, extra in scipy_families():
+    for family, module, names, extra in extra_families():
         text = f"`{module}.{' '.join(names)}`; {extra}"
         rows.append(f"| {family} | {_cell(text)} |")
     conventions = ["| function | derivative at non-smooth points |", "| --- | --- |"]

@@ -7,3 +7,14 @@ how; nothing in SciPy changes outside a trace).  They are callable explicitly to
 ``optad.scipy.stats.norm_logpdf``.  One module per SciPy module; none imports SciPy.
 """
 from . import linalg, special, stats  # noqa: F401
+
+
+def register():
+    """Called once by optad/__init__.py: SciPy's functions find their rules while traces run
+    (patches.py), and the README's table gets SciPy's rows (catalogue.py).  Imports no SciPy
+    module and changes nothing in SciPy."""
+    from .. import numpy as optad_numpy
+    from . import catalogue, patches
+    patches.register()
+    if catalogue.families not in optad_numpy.EXTRA_CATALOGUE_FAMILIES:
+        optad_numpy.EXTRA_CATALOGUE_FAMILIES.append(catalogue.families)

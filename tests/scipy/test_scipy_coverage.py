@@ -10,7 +10,7 @@ import scipy.stats as st
 
 import optad
 from optad.numpy import catalogue
-from optad.scipy import linalg, special, stats
+from optad.scipy import catalogue as scipy_catalogue, linalg, special, stats
 
 
 def test_every_rule_names_a_scipy_function():
@@ -27,12 +27,12 @@ def test_every_rule_names_a_scipy_function():
 
 def test_readme_rows_list_every_scipy_rule():
     rendered = catalogue.render_supported_operations()
-    for family, module, names, _ in catalogue.scipy_families():
+    for family, module, names, _ in scipy_catalogue.families():
         row = next(line for line in rendered.splitlines() if line.startswith(f"| {family} |"))
         assert f"`{module}." in row
         for name in names:
             assert f" {name}" in row or f".{name}" in row, (family, name)
-    table = [(f, n) for f, _, names, _ in catalogue.scipy_families() for n in names]
+    table = [(f, n) for f, _, names, _ in scipy_catalogue.families() for n in names]
     assert len(table) == len(special.UFUNC_RULES) + len(special.FUNCTION_RULES) + \
         len(linalg.FUNCTION_RULES) + sum(len(m) for m in stats.METHOD_RULES.values())
 
