@@ -99,12 +99,13 @@ def updated(x, key, value, accumulate=False):
 
 # --------------------------------------------------------------------------- x[key] = v
 
-def _referenced_outside(var, eqns):
-    """Whether something besides the equations (a live traced array) holds ``var``."""
+def _referenced_outside(var, probe, eqns):
+    """Whether something besides the equations (a live traced array) holds ``var``.  ``probe``
+    is an object the caller holds exactly as it holds ``var`` (one local name), so the
+    difference of their reference counts is what refers to ``var`` from elsewhere, whatever
+    the interpreter's own count for arguments and locals."""
     uses = 1 + sum(1 for e in eqns for a in e.inputs if a is var)   # producer's outputs + uses
-    # references: the argument of getrefcount, this frame's ``var``, the caller's loop
-    # variable, and the equations'
-    return sys.getrefcount(var) - 3 > uses
+    return sys.getrefcount(var) - sys.getrefcount(probe) > uses
 
 
 def _live_view(trace, var):
@@ -112,6 +113,7 @@ def _live_view(trace, var):
     of indexing are copies in NumPy, not views)."""
     eqns = trace.eqns
     frontier = [var]
+    probe = object()
     while frontier:
         base = frontier.pop()
         for eqn in eqns:
@@ -119,7 +121,7 @@ def _live_view(trace, var):
                 for out in eqn.outputs:
                     if out.aval.shape == ():
                         continue
-                    if _referenced_outside(out, eqns):
+                    if _referenced_outside(out, probe, eqns):
                         return True
                     frontier.append(out)
     return False
