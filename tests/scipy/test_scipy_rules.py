@@ -68,6 +68,9 @@ CASES = {
     "logsumexp": (lambda a: sp.logsumexp(a) + sp.logsumexp(a, axis=0) ** 2, [anyv(3, 4)]),
     "logsumexp_b_keepdims": (lambda a, b: sp.logsumexp(a, axis=1, b=b, keepdims=True) * a,
                              [anyv(2, 3), pos(2, 3)]),
+    "logsumexp_return_sign": (lambda a, b: np.multiply(*sp.logsumexp(a, axis=0, b=b,
+                                                                      return_sign=True)),
+                              [anyv(3, 2), fixed([[1.0, -2.0], [0.5, -0.1], [-0.3, -1.5]])]),
     "softmax_log_softmax": (lambda x: sp.softmax(x, axis=1) * sp.log_softmax(x, axis=0)
                             + sp.softmax(x)[0, 0], [anyv(3, 4)]),
     "gammaln": (lambda x: sp.gammaln(x) * x, [lambda rng: rng.uniform(0.2, 12.0, size=6)]),
