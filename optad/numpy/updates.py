@@ -100,30 +100,41 @@ def updated(x, key, value, accumulate=False):
 # --------------------------------------------------------------------------- x[key] = v
 
 def _referenced_outside(var, probe, eqns):
-    """Whether something besides the equations (a live traced array) holds ``var``.  ``probe``
-    is an object the caller holds exactly as it holds ``var`` (one local name), so the
-    difference of their reference counts is what refers to ``var`` from elsewhere, whatever
-    the interpreter's own count for arguments and locals."""
+    """Whether something besides the equations ``eqns`` (the one producing ``var`` and those
+    after it) holds ``var``: a live traced array.  ``probe`` is an object the caller holds
+    exactly as it holds ``var`` (one local name), so the difference of their reference
+    counts is what refers to ``var`` from elsewhere, whatever the interpreter's own count for
+    arguments and locals."""
     uses = 1 + sum(1 for e in eqns for a in e.inputs if a is var)   # producer's outputs + uses
     return sys.getrefcount(var) - sys.getrefcount(probe) > uses
+
+
+def _produced_at(eqns, var):
+    """The index of the equation producing ``var`` (0 for an input or a constant): everything
+    that reads it comes after.  Searched from the end, where a value just written was made."""
+    for i in range(len(eqns) - 1, -1, -1):
+        if any(out is var for out in eqns[i].outputs):
+            return i
+    return 0
 
 
 def _live_view(trace, var):
     """Whether a traced array NumPy would make a view of ``var`` is still held (0-d results
     of indexing are copies in NumPy, not views)."""
     eqns = trace.eqns
-    frontier = [var]
+    frontier = [(var, _produced_at(eqns, var))]
     probe = object()
     while frontier:
-        base = frontier.pop()
-        for eqn in eqns:
+        base, start = frontier.pop()
+        for i in range(start, len(eqns)):
+            eqn = eqns[i]
             if eqn.primitive.name in VIEW_PRIMITIVES and eqn.inputs and eqn.inputs[0] is base:
                 for out in eqn.outputs:
                     if out.aval.shape == ():
                         continue
-                    if _referenced_outside(out, probe, eqns):
+                    if _referenced_outside(out, probe, eqns[i:]):
                         return True
-                    frontier.append(out)
+                    frontier.append((out, i))
     return False
 
 
