@@ -235,9 +235,8 @@ def bind(prim, *args, **params):
 
 
 ASSIGNMENT_HINT = (" A NumPy array holds numbers, not traced values: build the array from the "
-                   "traced values instead, with np.stack([x, y]) or np.array([x, y]), write "
-                   "into a traced array (b = np.zeros_like(x); b[i] = x), or use "
-                   "a = optad.numpy.at(a)[i].set(x), which returns a traced array.")
+                   "traced values instead, with np.stack([x, y]) or np.array([x, y]) (or "
+                   "np.where / np.concatenate to change some entries of a traced array).")
 _STORE_SUBSCR = dis.opmap["STORE_SUBSCR"]
 
 
