@@ -130,6 +130,10 @@ class Trace:
         if not stack:
             for _, on_exit in reversed(_outermost_hooks):
                 on_exit()
+        error = exc[1] if len(exc) > 1 else None
+        if isinstance(error, ValueError) and isinstance(error.__cause__, TracerError):
+            raise error.__cause__ from None   # NumPy's "setting an array element with a
+            # sequence" (a[i] = x into a NumPy array) would hide optad's reason
 
     def new_input(self, aval: ShapedArray) -> "Tracer":
         check_dtype(aval.dtype, f"an input of shape {tuple(aval.shape)}")
@@ -253,12 +257,7 @@ def make_program_flat(fun, avals) -> Program:
     returns a flat list of outputs (arrays, tracers or scalars)."""
     with Trace() as trace:
         tracers = [trace.new_input(aval) for aval in avals]
-        try:
-            outs = fun(*tracers)
-        except ValueError as err:   # NumPy's "setting an array element with a sequence"
-            if isinstance(err.__cause__, TracerError):   # hides the reason (a[i] = x)
-                raise err.__cause__ from None
-            raise
+        outs = fun(*tracers)
         return trace.to_program(outs)
 
 
