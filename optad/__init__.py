@@ -13,6 +13,7 @@ from .trace.tracer import TracerError  # noqa: F401
 from . import numpy  # noqa: F401
 from . import tree  # noqa: F401
 from .numpy import dispatch as _dispatch, patches as _patches
+from . import scipy as _scipy
 
 __version__ = "0.1.0"
 
@@ -20,6 +21,7 @@ __version__ = "0.1.0"
 # while they run (optad/numpy/patches.py). Neither changes anything in NumPy now.
 _dispatch.install_tracer_methods()
 _patches.register()
+_scipy.register()   # imports no SciPy module; wraps SciPy's names only while tracing
 
 from .api import DEFAULT_BACKEND as _DEFAULT_BACKEND  # noqa: E402
 if _DEFAULT_BACKEND == "numba":

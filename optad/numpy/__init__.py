@@ -26,6 +26,7 @@ from .contractions import cross, einsum, kron, tensordot  # noqa: F401
 from .sorting import argpartition, argsort, partition, sort  # noqa: F401
 from .linalg import dot, inner, linalg, matmul, outer, vdot  # noqa: F401
 from .indexing import getitem  # noqa: F401
+from .updates import at, copy, put  # noqa: F401
 from .rounding import around, conj, conjugate, imag, real, rint, round, trunc  # noqa: F401
 
 fft = _types.SimpleNamespace(fftshift=fftshift, ifftshift=ifftshift)
@@ -51,5 +52,10 @@ SUPPORTED_FUNCTIONS = sorted([
     "flipud", "fliplr", "rot90", "fft.fftshift", "fft.ifftshift", "linspace", "sort",
     "argsort", "partition", "argpartition", "linalg.inv", "linalg.det", "linalg.slogdet",
     "linalg.cholesky", "linalg.eigh", "linalg.eigvalsh", "linalg.eig", "linalg.eigvals",
-    "linalg.qr", "linalg.pinv", "linalg.matrix_power", "round", "around", "real", "imag"])
+    "linalg.qr", "linalg.pinv", "linalg.matrix_power", "round", "around", "real", "imag",
+    "put", "copy"])
 SUPPORTED = SUPPORTED_UFUNCS + SUPPORTED_FUNCTIONS
+
+# Callables giving more rows of the README's table (catalogue.py) for the layers above this
+# one; optad.scipy adds SciPy's when optad is imported.
+EXTRA_CATALOGUE_FAMILIES: list = []

@@ -45,9 +45,13 @@ FAMILIES = [
      "`.reshape .T .mT .ravel .flatten .squeeze .transpose .swapaxes .astype .repeat`, "
      "broadcasting everywhere; `np.pad` modes constant, edge, reflect, symmetric, wrap; "
      "`np.gradient` with scalar spacings"),
-    ("indexing", ["take", "diagonal", "trace", "diag", "tril", "triu"],
+    ("indexing", ["take", "diagonal", "trace", "diag", "tril", "triu", "put", "copy"],
      "static ints, slices with any step, `None`, `...`; integer arrays (with ints, adjacent "
-     "or not, as NumPy places them) for gathers; `diagonal`/`trace` on any two axes"),
+     "or not, as NumPy places them) for gathers; boolean masks that are constants of the "
+     "trace (closed over) as gathers of `mask.nonzero()`; `diagonal`/`trace` on any two axes; "
+     "writes at constant positions: `x[key] = v` and `x[key] += v` on a traced `x`, `np.put`, "
+     "and `optad.numpy.at(a)[key].set(v)` / `.add(v)` (also `x.at[key]`), which returns a "
+     "new array and also takes a NumPy `a`"),
     ("creation", ["zeros_like", "ones_like", "full_like", "linspace"],
      "`np.array`/`np.asarray` of (nested) lists holding traced values, `np.r_[...]`, "
      "`np.c_[...]`, lists of traced values given to the functions of this table (see "
@@ -97,7 +101,22 @@ CONVENTIONS = [
     ("`inv`, `det`, `slogdet`, `solve`", "need a nonsingular matrix (LinAlgError otherwise)"),
     ("`qr`", "derivatives need at least as many rows as columns"),
     ("`eig`", "real eigenvalues only; a matrix with complex ones raises"),
+    ("`scipy.linalg.cholesky`, `cho_factor`, `eigh`, `solve(assume_a='sym')`",
+     "read the triangle SciPy reads; derivatives are those of that function (0 for the "
+     "entries not read), unlike `np.linalg.cholesky`/`eigh`'s symmetric-part convention"),
+    ("`scipy.special.xlogy`, `xlog1py`",
+     "0 at x = 0 for any y, as SciPy; d/dx there is log(y) where that is finite, else 0"),
+    ("`scipy.special.expit`, `log_expit`, `logsumexp`, `softmax`, `log_softmax`",
+     "no overflow at either end, and every derivative finite there"),
 ]
+
+def extra_families():
+    """Rows (family, module, names, extra text) of the layers above this one, registered in
+    ``optad.numpy.EXTRA_CATALOGUE_FAMILIES`` when optad is imported (SciPy's:
+    optad/scipy/catalogue.py)."""
+    from . import EXTRA_CATALOGUE_FAMILIES
+    return [row for rows in EXTRA_CATALOGUE_FAMILIES for row in rows()]
+
 
 START = "## Supported operations"
 END = "## Minimising: `optad.minimize`"
@@ -137,17 +156,21 @@ def _cell(text):
 
 def render_supported_operations() -> str:
     """The README section, from START up to (not including) END."""
-    rows = ["| family | NumPy |", "| --- | --- |"]
+    rows = ["| family | functions |", "| --- | --- |"]
     for family, names, extra in FAMILIES:
         text = _names(names) + (f"; {extra}" if extra else "")
+        rows.append(f"| {family} | {_cell(text)} |")
+    for family, module, names, extra in extra_families():
+        text = f"`{module}.{' '.join(names)}`; {extra}"
         rows.append(f"| {family} | {_cell(text)} |")
     conventions = ["| function | derivative at non-smooth points |", "| --- | --- |"]
     conventions += [f"| {name} | {_cell(text)} |" for name, text in CONVENTIONS]
     return "\n".join([
         START, "",
         "Inside a traced function `import numpy as np` is all you need; the same functions are",
-        "available explicitly as `optad.numpy.*` (listed in `optad.numpy.SUPPORTED`). This",
-        "section is generated from that list and the primitive registry "
+        "available explicitly as `optad.numpy.*` (listed in `optad.numpy.SUPPORTED`). The SciPy",
+        "functions of the last rows trace too (`optad.scipy.*`, see 'SciPy inside losses'). This",
+        "section is generated from those lists and the primitive registry "
         "(`python -m optad.numpy.catalogue --write`).", "",
         *rows, "",
         "Conventions where a derivative is not the ordinary one:", "",

@@ -9,9 +9,13 @@ array methods and the two protocols are put on it by ``install_tracer_methods()`
 ``optad/__init__.py`` calls once.  Nothing here changes NumPy."""
 from __future__ import annotations
 
+import dis
+import sys
+
 import numpy as np
 
 from .. import numpy as onp
+from . import updates
 from ..primitives.elementwise import convert
 from ..trace.tracer import Tracer, user_frame
 
@@ -29,8 +33,28 @@ FUNCTIONS[np.shape] = lambda a: a.shape
 FUNCTIONS[np.ndim] = lambda a: a.ndim
 FUNCTIONS[np.size] = lambda a, axis=None: a.size if axis is None else a.shape[axis]
 FUNCTIONS[np.abs] = onp.absolute
+FUNCTIONS[np.result_type] = lambda *args: np.result_type(
+    *[a.dtype if isinstance(a, Tracer) else a for a in args])
 for _name in onp.SUPPORTED_UFUNCS:  # np.add(x, y) may also come via __array_function__
     FUNCTIONS.setdefault(getattr(np, _name), getattr(onp, _name))
+
+
+# Callables ufunc -> rule (or None) asked, in order, about a ufunc that is not NumPy's:
+# optad.scipy registers the one for scipy.special's ufuncs (expit, xlogy ...).
+_ufunc_fallbacks: list = []
+
+
+def add_ufunc_fallback(lookup):
+    if lookup not in _ufunc_fallbacks:
+        _ufunc_fallbacks.append(lookup)
+
+
+def _ufunc_rule(ufunc):
+    for lookup in _ufunc_fallbacks:
+        rule = lookup(ufunc)
+        if rule is not None:
+            return rule
+    return UFUNCS.get(ufunc.__name__)
 
 
 def unsupported(name):
@@ -55,7 +79,7 @@ def array_ufunc(self, ufunc, method, *inputs, **kwargs):
         return onp.prod(*inputs, **kwargs)
     if method != "__call__":
         raise unsupported(f"np.{ufunc.__name__}.{method}")
-    fn = UFUNCS.get(ufunc.__name__)
+    fn = _ufunc_rule(ufunc)
     if fn is None:
         raise unsupported(f"np.{ufunc.__name__}")
     if kwargs:
@@ -120,6 +144,8 @@ TRACER_METHODS = {
     "__or__": _method(onp.logical_or), "__ror__": _r(onp.logical_or),
     "__invert__": _method(onp.logical_not),
     "__getitem__": _method(onp.getitem),
+    "__setitem__": _method(updates.setitem), "at": property(updates.at),
+    "copy": lambda self, order="C": updates.copy(self),
     "reshape": _reshape_method, "transpose": _transpose_method, "astype": _astype,
     "sum": _method(onp.sum), "mean": _method(onp.mean), "max": _method(onp.max),
     "min": _method(onp.min), "prod": _method(onp.prod), "var": _method(onp.var),
@@ -134,12 +160,27 @@ TRACER_METHODS = {
 
 
 
+_STORE_SUBSCR = dis.opmap["STORE_SUBSCR"]
+
+
+def _assigning(frame):
+    """Whether ``frame`` is executing an item assignment ``a[key] = value``."""
+    code = frame.f_code.co_code
+    return 0 <= frame.f_lasti < len(code) and code[frame.f_lasti] == _STORE_SUBSCR
+
+
 def _array_method(self, *args, **kwargs):
+    if _assigning(sys._getframe(1)):   # NumPy (C) asks for the array; the caller assigns
+        self._concrete(
+            "assignment into a NumPy array (a[key] = x)",
+            " A NumPy array holds numbers, not traced values: build the array from the traced "
+            "values (np.stack([x, y]), np.array([x, y]), np.concatenate), write into a traced "
+            "array instead (b = np.zeros_like(x); b[key] = x), or use "
+            "a = optad.numpy.at(a)[key].set(x), which returns a traced array.")
     self._concrete("conversion to a NumPy array (a NumPy function optad does not wrap was "
-                   "given a traced value or a list holding one, a traced value was assigned "
-                   "into a NumPy array as in a[i] = x, or OPTAD_PATCH_NUMPY=0 is set: build "
-                   "the array from the traced values with np.stack([x, y]) or np.array([x, y]) "
-                   "instead of filling a NumPy array)")
+                   "given a traced value or a list holding one, or OPTAD_PATCH_NUMPY=0 is set: "
+                   "build the array from the traced values with np.stack([x, y]) or "
+                   "np.array([x, y]) instead of filling a NumPy array)")
 
 
 TRACER_METHODS["__array__"] = _array_method

@@ -1,5 +1,11 @@
-"""``x[key]`` on traced arrays: static ints, slices (any step), None, Ellipsis, and integer
-arrays (one, or several on adjacent axes) for gathers."""
+"""``x[key]`` on traced arrays: static ints, slices (any step), None, Ellipsis, integer arrays
+(one, or several on adjacent axes) for gathers, and constant boolean masks.
+
+A boolean mask that is a constant of the trace (a NumPy array the function closes over)
+selects a number of elements known while tracing: as in NumPy it is
+the integer arrays ``mask.nonzero()`` on the axes it covers, so it becomes a gather (whose
+adjoint is a scatter-add).  A traced mask would give a data-dependent shape: an error names
+``np.where``."""
 from __future__ import annotations
 
 import numbers
@@ -11,17 +17,62 @@ from ._promote import is_tracer
 from .arrays import _check_indices
 
 
+TRACED_MASK = ("indexing with a traced boolean mask gives a shape that depends on the values "
+               "and cannot be traced; keep the shape with np.where(mask, x, 0) (and sum or "
+               "average with the mask as weights), or make the mask a constant of the trace by "
+               "closing over it (optad.grad(lambda w: loss(w, mask)): extra arguments are "
+               "traced, so a mask passed as one is not a constant)")
+
+
+def _is_bool_array(k):
+    return isinstance(k, (list, np.ndarray)) and np.asarray(k).dtype == np.bool_ and \
+        np.ndim(k) > 0
+
+
+def expand_masks(key, shape):
+    """``key`` (a tuple) with each constant boolean array replaced by its ``nonzero()`` integer
+    arrays, after checking its shape against the axes it covers (as NumPy does)."""
+    if not any(_is_bool_array(k) or is_tracer(k) and k.dtype == np.bool_ for k in key):
+        return key
+
+    def width(k):
+        if k is None or k is Ellipsis:
+            return 0
+        return np.ndim(k) if _is_bool_array(k) else 1
+
+    n_real = sum(width(k) for k in key)
+    out, axis = [], 0
+    for k in key:
+        if is_tracer(k) and k.dtype == np.bool_:
+            raise IndexError(TRACED_MASK)
+        if k is Ellipsis:
+            axis += len(shape) - n_real
+        elif _is_bool_array(k):
+            mask = np.asarray(k)
+            covered = tuple(shape[axis:axis + mask.ndim])
+            if covered != mask.shape:
+                raise IndexError(f"boolean index of shape {mask.shape} does not match the "
+                                 f"indexed array's axes {axis}..{axis + mask.ndim - 1} of "
+                                 f"shape {covered} (array shape {tuple(shape)})")
+            out.extend(np.nonzero(mask))
+            axis += mask.ndim
+            continue
+        elif k is not None:
+            axis += 1
+        out.append(k)
+    return tuple(out)
+
+
 def _is_int_array(k):
     if is_tracer(k):
         if k.dtype == np.bool_:
-            raise IndexError("boolean mask indexing gives a data-dependent shape and cannot "
-                             "be traced; use np.where(mask, x, 0) instead")
+            raise IndexError(TRACED_MASK)
         return True
     if isinstance(k, (list, np.ndarray)):
         arr = np.asarray(k)
-        if arr.dtype == np.bool_:
-            raise IndexError("boolean mask indexing gives a data-dependent shape and cannot be "
-                             "traced; use np.where(mask, x, 0) instead")
+        if arr.dtype == np.bool_:  # a 0-d mask (expand_masks took the others)
+            raise IndexError("a 0-d boolean index is not supported on traced arrays; use "
+                             "x[None] or np.where")
         return True
     return False
 
@@ -29,6 +80,7 @@ def _is_int_array(k):
 def getitem(x, key):
     if not isinstance(key, tuple):
         key = (key,)
+    key = expand_masks(key, x.shape)
     n_real = sum(1 for k in key if k is not None and k is not Ellipsis)
     if n_real > x.ndim:
         raise IndexError(f"too many indices for array of shape {x.shape}: {len(key)} given")

@@ -171,11 +171,13 @@ def patched_names():
     return [(namespace, name) for namespace, name, _, _ in PATCHES]
 
 
-class _ModuleBindings:
-    """Globals of loaded modules (not NumPy's, not optad's) bound to a wrapped NumPy object:
-    found once per module, switched to the wrappers and back with the NumPy names."""
+class ModuleBindings:
+    """Globals of loaded modules (outside the packages ``skip`` names) bound to a wrapped
+    object (``wrapper_of``: id of the original -> wrapper): found once per module, switched to
+    the wrappers and back with the names they stand for.  optad.scipy uses one for SciPy's."""
 
-    def __init__(self):
+    def __init__(self, wrapper_of, skip=("numpy", "optad")):
+        self.wrapper_of, self.skip = wrapper_of, tuple(skip)
         self.seen: set = set()
         self.count = 0  # len(sys.modules) when last looked at
         self.found: list = []  # (module globals, name, NumPy's object, wrapper)
@@ -189,7 +191,7 @@ class _ModuleBindings:
             if module_name in self.seen:
                 continue
             self.seen.add(module_name)
-            if module_name.partition(".")[0] in ("numpy", "optad"):
+            if module_name.partition(".")[0] in self.skip:
                 continue
             try:
                 namespace = getattr(modules.get(module_name), "__dict__", None)
@@ -198,7 +200,7 @@ class _ModuleBindings:
             if type(namespace) is not dict:
                 continue
             for name, value in list(namespace.items()):
-                wrapper = WRAPPER_OF.get(id(value))
+                wrapper = self.wrapper_of.get(id(value))
                 if wrapper is not None and value is wrapper.__wrapped__:
                     self.found.append((namespace, name, value, wrapper))
 
@@ -215,7 +217,7 @@ class _ModuleBindings:
 
 _lock = threading.Lock()
 _tracing_threads = 0
-_bindings = _ModuleBindings()
+_bindings = ModuleBindings(WRAPPER_OF)
 
 
 def acquire():

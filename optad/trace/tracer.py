@@ -130,6 +130,10 @@ class Trace:
         if not stack:
             for _, on_exit in reversed(_outermost_hooks):
                 on_exit()
+        error = exc[1] if len(exc) > 1 else None
+        if isinstance(error, ValueError) and isinstance(error.__cause__, TracerError):
+            raise error.__cause__ from None   # NumPy's "setting an array element with a
+            # sequence" (a[i] = x into a NumPy array) would hide optad's reason
 
     def new_input(self, aval: ShapedArray) -> "Tracer":
         check_dtype(aval.dtype, f"an input of shape {tuple(aval.shape)}")
