@@ -128,6 +128,9 @@ class Hvp(Transformed):
         check_matches(x, v, "hvp", "v", "x")
         return signature_of((x,) + tuple(args[2:]), (0,), "hvp", refuse_static=True)
 
+    def signature_args(self, args):
+        return (args[0],) + tuple(args[2:])
+
     def build(self, program, signature):
         signature.check_float("hvp")
         return hvp_flat(program, signature.differentiated())
@@ -175,8 +178,9 @@ class Hvp(Transformed):
         """``v -> H(x) v`` at a fixed ``x``: the work that does not depend on v (the forward
         sweep, activations and their derivatives, ...) is done once here, and each product
         runs only the part linear in v -- what an inner conjugate-gradient loop wants."""
-        if thread_state.stack:
-            return lambda v: self(x, v, *args)  # inlined into the enclosing trace
+        if thread_state.stack or self.entry((x, x) + tuple(args)).paths is not None:
+            # inlined into the enclosing trace; or x decides on values: each product checks
+            return lambda v: self(x, v, *args)
         lin = self.linearization(x, args)
         x_leaves, x_tree = tree.flatten(x)
         residuals = lin.known_kernel(*traced_values(lin.signature,
@@ -192,7 +196,10 @@ class Hvp(Transformed):
 
     def linearized_at(self, x, *args):
         """``(known program, unknown program, known kernel, unknown kernel)`` of ``at`` at
-        these arguments' signature, or None with a static argument."""
+        these arguments' signature, or None with a static argument or when the function
+        decides on values (one path's parts are not the function's)."""
+        if self.entry((x, x) + tuple(args)).paths is not None:
+            return None
         lin = self.linearization(x, args)
         if lin.signature.has_static:
             return None

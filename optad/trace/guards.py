@@ -1,0 +1,146 @@
+"""Guards: Python control flow on traced values, decided by the values of the call being traced.
+
+A transformed function called with arrays is traced with those arrays' values at hand
+(``Trace.guards``, a ``GuardState``).  When the function asks for ``bool()`` of a one-element
+traced value (``if x > 0:``, ``while err > tol:``, ``a and b``, ``max(x, y)``), the value is
+computed from the call's inputs with the primitives' NumPy implementations, the branch it
+selects is taken, and the decision is recorded in the program itself: one boolean, "every
+decision of this trace comes out the same again", is carried through the equations as the
+decisions happen (``flag = flag & p`` or ``flag = flag & ~p``, on the user's line) and becomes
+an extra output.  The program so traced is one *path*; the API's path cache (optad/api/paths.py)
+checks that output on every call and traces another path when it is False.
+
+Because the flag is updated where each decision is made, a Python loop whose body decides is
+rerolled only over iterations that decided alike (their equations differ otherwise), and a
+rolled loop carries the flag through every iteration: no later decision is ever dropped.
+
+Guarding is on unless ``$OPTAD_GUARDS`` is 0/false/no/off (read when a decision is traced);
+off, ``bool()`` of a traced value is the error it always was.  It does not apply in a trace
+whose inputs have no values (loop bodies of optad.fori_loop/scan/while_loop, a transformation
+called inside another one): there it is an error naming the line and the way out.
+
+This module sits in the tracer layer: it finds the primitives it records by name in the
+IR's registry (filled by optad/primitives/) rather than importing them.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from ..ir.program import Lit
+from ..ir.primitive import impl_rules, primitives
+
+ENV = "OPTAD_GUARDS"
+
+
+def enabled() -> bool:
+    """Whether value-dependent decisions are guarded ($OPTAD_GUARDS, default on)."""
+    return os.environ.get(ENV, "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+class Unguardable(Exception):
+    """A decision that cannot be guarded here; carries the reason for the error message."""
+
+
+class GuardState:
+    """The values of one trace's inputs and what has been computed from them, and the
+    decisions taken so far (``decisions``: True/False per decision, ``lines``: where)."""
+
+    def __init__(self, trace, values):
+        self.trace = trace
+        self.values = {var.id: np.asarray(v) for var, v in zip(trace.inputs, values)}
+        self.producer = {}        # var id -> index of the equation defining it
+        self.indexed = 0          # equations of the trace indexed into ``producer`` so far
+        self.decisions: list = []
+        self.lines: list = []
+        self.flag = None          # Tracer: all decisions so far come out the same again
+
+    # -- concrete values of traced variables
+    def _index(self):
+        eqns = self.trace.eqns
+        for k in range(self.indexed, len(eqns)):
+            for var in eqns[k].outputs:
+                self.producer[var.id] = k
+        self.indexed = len(eqns)
+
+    def _constant(self, var):
+        trace = self.trace
+        for cvar, value in zip(trace.constvars, trace.constvalues):
+            if cvar is var:
+                if not isinstance(value, np.ndarray):  # a tracer of an enclosing trace
+                    raise Unguardable("the decision depends on a value of an enclosing trace")
+                return value
+        return None
+
+    def value_of(self, var):
+        """The concrete value of ``var`` (a Var of this trace) at the call being traced:
+        the equations it depends on that were not computed yet are, in order."""
+        if isinstance(var, Lit):
+            return np.asarray(var.value)
+        if var.id in self.values:
+            return self.values[var.id]
+        self._index()
+        eqns = self.trace.eqns
+        needed, todo = set(), [var]
+        while todo:
+            v = todo.pop()
+            if isinstance(v, Lit) or v.id in self.values:
+                continue
+            k = self.producer.get(v.id)
+            if k is None:
+                value = self._constant(v)
+                if value is None:
+                    raise Unguardable("the decision depends on a value this trace cannot see")
+                self.values[v.id] = value
+                continue
+            if k not in needed:
+                needed.add(k)
+                todo.extend(eqns[k].inputs)
+        for k in sorted(needed):
+            self._run(eqns[k])
+        return self.values[var.id]
+
+    def _run(self, eqn):
+        args = [np.asarray(a.value) if isinstance(a, Lit) else self.values[a.id]
+                for a in eqn.inputs]
+        outs = impl_rules[eqn.primitive](*args, **eqn.params)
+        if not eqn.primitive.multiple_results:
+            outs = (outs,)
+        for var, value in zip(eqn.outputs, outs):
+            self.values[var.id] = np.asarray(value)
+
+
+def decide(tracer, bind, where, thread_state) -> bool:
+    """The truth of a one-element traced value at the call being traced, recorded as a
+    decision of the trace (``bind`` records an equation; ``where`` names the user's line;
+    ``thread_state`` is the tracer's per-thread state).  Raises Unguardable when the decision
+    cannot be guarded here."""
+    trace = tracer._trace
+    state = trace.guards
+    if state is None or thread_state.stack[-1] is not trace:
+        raise Unguardable("this trace has no input values (the body of optad.fori_loop, scan "
+                          "or while_loop, or a transformation called inside another one)")
+    prim = primitives
+    pred = tracer
+    if pred.dtype != np.bool_:
+        pred = bind(prim["ne"], pred, 0)
+    if pred.shape != ():
+        pred = bind(prim["reshape"], pred, shape=())
+    value = bool(_evaluate(state, pred._var, thread_state))
+    term = pred if value else bind(prim["not"], pred)
+    state.flag = term if state.flag is None else bind(prim["and"], state.flag, term)
+    state.decisions.append(value)
+    state.lines.append(where)
+    return value
+
+
+def _evaluate(state, var, thread_state):
+    """``state.value_of(var)`` with this thread's trace stack set aside, so that primitives
+    whose NumPy implementation binds others (loops) compute instead of recording."""
+    saved = thread_state.stack
+    thread_state.stack = []
+    try:
+        return state.value_of(var)
+    finally:
+        thread_state.stack = saved
