@@ -16,6 +16,7 @@ on the data) is told so once with a ``GuardWarning``.
 from __future__ import annotations
 
 import os
+import sys
 import warnings
 from collections import Counter
 
@@ -75,7 +76,16 @@ class PathSet:
         if self.traced > limit and not self.warned:
             self.warned = True
             warnings.warn(too_many_paths(name, self.traced, limit, entry), GuardWarning,
-                          stacklevel=4)
+                          stacklevel=_user_stacklevel())
+
+
+def _user_stacklevel() -> int:
+    """The stacklevel of the innermost caller outside optad (for warnings.warn)."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    level, frame = 1, sys._getframe(1)
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        level, frame = level + 1, frame.f_back
+    return level
 
 
 def too_many_paths(name, count, limit, entry):
