@@ -339,10 +339,11 @@ class Tracer:
 
     def __bool__(self):
         if self.size != 1:
-            self._concrete(f"bool() of an array of {self.size} elements",
-                           "Its truth is ambiguous (as in NumPy): use np.any(...) or "
-                           "np.all(...) to decide on one value, or np.where(condition, a, b) "
-                           "to choose between values element by element.")
+            raise TracerError(
+                f"bool() of a traced array of {self.size} elements at {user_frame()}\n"
+                "Its truth is ambiguous (as in NumPy): use np.any(...) or np.all(...) to "
+                "decide on one value, or np.where(condition, a, b) to choose between values "
+                "element by element.")
         if not _guards.enabled():
             reason = f"guarding is off (${_guards.ENV}=0)"
         else:
