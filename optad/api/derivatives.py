@@ -152,8 +152,8 @@ class Hvp(Transformed):
         flat_rest = fast_path.flattener(layout[2:])
         if layout[0] is None:
             return lambda x, v, *rest: kernel(x, *flat_rest(rest), v)[0]
-        kind = layout[0][0]
-        return lambda x, v, *rest: kind(kernel(*x, *flat_rest(rest), *v))
+        kind, n = layout[0]
+        return lambda x, v, *rest: kind(kernel(*x, *flat_rest(rest), *v)[:n])
 
     # -- linearised at a fixed x: the part of the program that does not depend on v runs once
     def linearization(self, x, args) -> Linearization:

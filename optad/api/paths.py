@@ -169,50 +169,49 @@ def select(transformed, entry, values):
 # ---------------------------------------------------------------------- the hot path
 
 def checked(kernel):
-    """``kernel`` returning its outputs without the guard, or raising PathMiss."""
+    """``kernel`` raising PathMiss when the path's guard (its last output) does not hold.  Its
+    outputs keep the guard, last: fast closures take outputs by position."""
     def run_checked(*args):
         try:
             outs = kernel(*args)
         except Exception:  # noqa: BLE001 - the slow path tells a real error (see run)
             raise PathMiss from None
         if outs[-1]:
-            return outs[:-1]
+            return outs
         raise PathMiss
     return run_checked
 
 
-def fast_dispatch(transformed, paths, key, layout):
+def fast_closure(transformed, paths, key, layout):
     """The hot-path closure of a guarded signature for arguments of ``key``/``layout``: the
-    fast closure of the path used last, then the others' (each checked); PathMiss when none
-    holds (the caller then takes the slow path, which traces the new path).  None when the
-    transformation has no fast closure for this layout."""
+    fast closure of the path used last, raising PathMiss when its guard fails; its ``switch``
+    attribute then tries the other paths' (and makes the one that holds the closure kept in
+    ``transformed._fast``), raising PathMiss when none holds (the caller then takes the slow
+    path, which traces the new path).  None when the transformation has no fast closure for
+    this layout."""
     def fast_of(entry):
         fn = entry.fast.get(key)
         if fn is None:
             fn = transformed.make_fast(checked(transformed.kernel(entry)), entry, layout)
+            if fn is None:
+                return None
+            fn.switch = switch
             entry.fast[key] = fn
         return fn
 
-    current = [fast_of(paths.entries[0])]
-    if current[0] is None:
-        return None
-
-    def dispatch(*args):
-        tried = current[0]
-        try:
-            return tried(*args)
-        except PathMiss:
-            pass
+    def switch(*args):
+        failed = transformed._fast.get(key)
         for entry in paths.entries:
             fn = fast_of(entry)
-            if fn is tried:
+            if fn is failed:
                 continue
             try:
                 result = fn(*args)
             except PathMiss:
                 continue
-            current[0] = fn
             paths.promote(entry)
+            transformed._fast[key] = fn
             return result
         raise PathMiss
-    return dispatch
+
+    return fast_of(paths.entries[0])

@@ -120,7 +120,8 @@ class Transformed:
         raise NotImplementedError
 
     def make_fast(self, kernel, entry: CacheEntry, layout):
-        """A closure calling the kernel straight on the arguments of ``layout``, or None."""
+        """A closure calling the kernel straight on the arguments of ``layout``, or None.
+        It takes the kernel's outputs by position: a path's kernel has one more, last."""
         return None
 
     def signature_args(self, args):
@@ -220,8 +221,11 @@ class Transformed:
             if fn is not None:
                 try:
                     return fn(*args)
-                except paths.PathMiss:
-                    return slow(args)    # a new path: traced there
+                except paths.PathMiss:   # another path: compiled already, or traced by slow
+                    try:
+                        return fn.switch(*args)
+                    except paths.PathMiss:
+                        return slow(args)
                 except ValueError as err:
                     clear = translated(err)
                     if clear is None:
@@ -232,7 +236,7 @@ class Transformed:
             if not entry.signature.has_static:
                 layout = fast_path.layout_of(args)
                 fn = self.make_fast(self.kernel(entry), entry, layout) if entry.paths is None \
-                    else paths.fast_dispatch(self, entry.paths, key, layout)
+                    else paths.fast_closure(self, entry.paths, key, layout)
                 if fn is not None:   # first in, first out: no bookkeeping on the hot path
                     lru_put(self._fast, key, fn)
             return result
