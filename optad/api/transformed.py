@@ -16,7 +16,7 @@ from .. import tree
 from ..backends import default_backend, get_backend
 from ..backends.kernel_errors import translated
 from ..ir.program import Program
-from ..trace.tracer import thread_state
+from ..trace.tracer import decide_guard, known_values, thread_state
 from ..transforms import eval_program, simplify
 from . import fast_path, paths
 from .signature import Signature, trace_path, traced_values
@@ -135,8 +135,8 @@ class Transformed:
         afresh in that context and not cached: the values it closes over may be the enclosing
         trace's tracers, and its program is inlined there (JAX's rule)."""
         signature = self.signature(args)
-        if thread_state.stack:
-            return self._make_entry(signature)
+        if thread_state.stack:   # traced with the enclosing call's values when it has them
+            return self._make_entry(signature, known_values(self.values_of(signature, args)))
         cached = lru_get(self._cache, signature)
         if cached is None:
             entry = self._make_entry(signature, self.values_of(signature, args))
@@ -185,7 +185,13 @@ class Transformed:
         """Run the entry's program on flat values: re-emitted into the active trace while
         tracing, else by the compiled kernel."""
         if thread_state.stack:
-            return eval_program(entry.program, values)
+            if entry.checked is None:
+                return eval_program(entry.program, values)
+            outs = eval_program(entry.checked, values)
+            if not decide_guard(outs[-1], entry.decisions):   # true: the same values
+                raise AssertionError("optad: a path traced with the enclosing call's values "
+                                     "does not hold for them")
+            return outs[:-1]
         try:
             if entry.paths is not None:
                 return [scalarize(o) for o in paths.run(self, entry, values)]

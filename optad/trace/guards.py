@@ -16,8 +16,10 @@ rolled loop carries the flag through every iteration: no later decision is ever 
 
 Guarding is on unless ``$OPTAD_GUARDS`` is 0/false/no/off (read when a decision is traced);
 off, ``bool()`` of a traced value is the error it always was.  It does not apply in a trace
-whose inputs have no values (loop bodies of optad.fori_loop/scan/while_loop, a transformation
-called inside another one): there it is an error naming the line and the way out.
+whose inputs have no values (loop bodies of optad.fori_loop/scan/while_loop, optad.checkpoint):
+there it is an error naming the line and the way out.  A transformation called while tracing
+(``optad.hessian`` is jacfwd of grad) is traced with the enclosing call's values, and the guard
+of its path becomes a decision of the enclosing trace.
 
 This module sits in the tracer layer: it finds the primitives it records by name in the
 IR's registry (filled by optad/primitives/) rather than importing them.
@@ -111,16 +113,22 @@ class GuardState:
             self.values[var.id] = np.asarray(value)
 
 
-def decide(tracer, bind, where, thread_state) -> bool:
+def decide(tracer, bind, where, thread_state, label=None) -> bool:
     """The truth of a one-element traced value at the call being traced, recorded as a
     decision of the trace (``bind`` records an equation; ``where`` names the user's line;
     ``thread_state`` is the tracer's per-thread state).  Raises Unguardable when the decision
-    cannot be guarded here."""
+    cannot be guarded here.
+
+    A path is keyed by its decisions: the trace is the same again when every decision comes
+    out the same, as long as what is decided on is determined by the decisions before it.
+    The guard of a transformation called while tracing is decided on with ``label``, the
+    inner path's own decisions, which say what that guard is."""
     trace = tracer._trace
     state = trace.guards
     if state is None or thread_state.stack[-1] is not trace:
-        raise Unguardable("this trace has no input values (the body of optad.fori_loop, scan "
-                          "or while_loop, or a transformation called inside another one)")
+        raise Unguardable("this trace has no input values to decide by (the body of "
+                          "optad.fori_loop, scan or while_loop, or of optad.checkpoint, or a "
+                          "transformation called in one of those)")
     prim = primitives
     pred = tracer
     if pred.dtype != np.bool_:
@@ -130,9 +138,31 @@ def decide(tracer, bind, where, thread_state) -> bool:
     value = bool(_evaluate(state, pred._var, thread_state))
     term = pred if value else bind(prim["not"], pred)
     state.flag = term if state.flag is None else bind(prim["and"], state.flag, term)
-    state.decisions.append(value)
+    state.decisions.append(value if label is None else (value, label))
     state.lines.append(where)
     return value
+
+
+def known_values(leaves, thread_state):
+    """The values, at the call being traced, of ``leaves`` (arrays, numbers, or tracers of
+    this thread's innermost trace when it has input values), or None when one is unknown.
+    A transformation called while tracing traces its function with them, so its decisions
+    become guards of the enclosing trace (optad/api/transformed.py)."""
+    stack = thread_state.stack
+    state = stack[-1].guards if stack else None
+    values = []
+    for leaf in leaves:
+        trace = getattr(leaf, "_trace", None)
+        if trace is None:
+            values.append(np.asarray(leaf))
+        elif trace is not stack[-1] or state is None:
+            return None
+        else:
+            try:
+                values.append(_evaluate(state, leaf._var, thread_state))
+            except Unguardable:
+                return None
+    return values
 
 
 def _evaluate(state, var, thread_state):

@@ -269,6 +269,23 @@ def _storing_item() -> bool:
     return 0 <= frame.f_lasti < len(code) and code[frame.f_lasti] == _STORE_SUBSCR
 
 
+def decide_guard(flag, label):
+    """Decide on the guard ``flag`` (a traced boolean) of a path traced inside this trace with
+    its values, whose own decisions are ``label``; its truth (guards.decide)."""
+    if not isinstance(flag, Tracer):
+        return bool(flag)
+    try:
+        return _guards.decide(flag, bind, user_frame(), thread_state, label)
+    except _guards.Unguardable as why:
+        raise TracerError(f"a guarded path inlined at {user_frame()} cannot be checked: "
+                          f"{why}") from None
+
+
+def known_values(leaves):
+    """The values of ``leaves`` at the call being traced, or None (guards.known_values)."""
+    return _guards.known_values(leaves, thread_state)
+
+
 def make_program_flat(fun, avals) -> Program:
     """Trace ``fun(*tracers)``, where ``avals`` describe its flat array inputs and ``fun``
     returns a flat list of outputs (arrays, tracers or scalars)."""

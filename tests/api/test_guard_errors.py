@@ -1,7 +1,7 @@
 """Where a decision on a traced value cannot be guarded, a clear error names the line and the
 way out: guarding switched off ($OPTAD_GUARDS=0), a traced value used as a Python number
 (int(), float(), an index, range()), the truth of a many-element array, and decisions in
-traces without values (loop bodies, a transformation called inside another)."""
+traces without values (loop bodies, checkpointed functions)."""
 import numpy as np
 import pytest
 
@@ -87,7 +87,7 @@ def test_a_decision_inside_a_loop_body_is_an_error_naming_the_loop_body():
     assert "test_guard_errors.py" in str(err.value)
 
 
-def test_a_decision_in_a_transformation_called_while_tracing_is_an_error():
-    inner = optad.grad(decides, backend="numpy")
-    with pytest.raises(optad.TracerError, match="transformation called inside another"):
-        optad.grad(lambda x: np.sum(inner(x)), backend="numpy")(np.ones(2))
+def test_a_decision_in_a_checkpointed_function_is_an_error():
+    with pytest.raises(optad.TracerError, match="(?s)no input values.*checkpoint") as err:
+        optad.grad(lambda x: optad.checkpoint(decides)(x), backend="numpy")(np.ones(2))
+    assert "if np.sum(x) > 0:  # the deciding line" in str(err.value)

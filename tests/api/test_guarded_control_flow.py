@@ -296,3 +296,26 @@ def test_minimize_with_a_branch_finds_the_branch_minimum():
     for method in ["newton-cg", "lbfgs"]:
         result = optad.minimize(f, np.array([0.5, 0.0]), method=method, backend=BACKEND)
         assert_close(result.x, [2.0, 2.0], atol=1e-5, what=method)
+
+
+def test_hessian_and_nested_gradients_take_the_inner_branch():
+    # optad.hessian is jacfwd(grad(f)): grad(f) is traced inside jacfwd's trace, with its
+    # values; the inner path's guard becomes a decision of the outer trace
+    def f(x):
+        if np.sum(x) > 0:
+            return np.sum(x ** 3)
+        return np.sum(np.sin(x) * x[::-1])
+
+    def f_where(x):
+        return np.where(np.sum(x) > 0, np.sum(x ** 3), np.sum(np.sin(x) * x[::-1]))
+
+    hessian = optad.hessian(f, backend=BACKEND)
+    reference = optad.hessian(f_where, backend=BACKEND)
+    grad_of_grad = optad.grad(lambda x: np.sum(optad.grad(f, backend=BACKEND)(x) ** 2),
+                              backend=BACKEND)
+    grad_of_grad_where = optad.grad(
+        lambda x: np.sum(optad.grad(f_where, backend=BACKEND)(x) ** 2), backend=BACKEND)
+    for x in [[1.0, 2.0], [-1.0, -0.5], [0.5, 0.1], [-3.0, 1.0], [1.0, 2.0]]:
+        x = np.array(x)
+        assert_close(hessian(x), reference(x), rtol=1e-13, what=str(x))
+        assert_close(grad_of_grad(x), grad_of_grad_where(x), rtol=1e-13, what=str(x))
