@@ -27,8 +27,9 @@ def make_program(fun, *example_args):
 
 def show_source(transformed_fun, *example_args):
     """The generated kernel source of a transformed function at these example arguments
-    (for backend='numpy', the simplified program it evaluates)."""
+    (for backend='numpy', the simplified program it evaluates); for a function deciding on
+    values, the kernel of the examples' path, whose last output is the path's guard."""
     if not isinstance(transformed_fun, Transformed):
         transformed_fun = Jit(transformed_fun, None)
-    program = transformed_fun.lowered(*example_args)
+    program = transformed_fun.compiled_program(*example_args)
     return Source(get_backend(transformed_fun.backend).program_source(program))

@@ -209,6 +209,15 @@ class Transformed:
             entry = paths.select(self, entry, self.values_of(entry.signature, args))
         return entry.program
 
+    def compiled_program(self, *args) -> Program:
+        """The program compiled at these arguments' signature: ``lowered``, and on a path of
+        a function that decides on values, with the path's guard as one more output."""
+        entry = self.entry(args)
+        if entry.paths is None:
+            return entry.program
+        entry = paths.select(self, entry, self.values_of(entry.signature, args))
+        return entry.checked
+
     def kernel_at(self, *example_args):
         """The backend's compiled kernel for these arguments' signature (built once), or None
         when a static (non-array) argument is among them or the function decides on values
