@@ -319,3 +319,46 @@ def test_hessian_and_nested_gradients_take_the_inner_branch():
         x = np.array(x)
         assert_close(hessian(x), reference(x), rtol=1e-13, what=str(x))
         assert_close(grad_of_grad(x), grad_of_grad_where(x), rtol=1e-13, what=str(x))
+
+
+def test_show_source_shows_the_kernel_of_the_example_path_with_its_guard():
+    grad = optad.grad(piecewise, backend=BACKEND)
+    positive = optad.show_source(grad, np.array([1.0, 2.0, 0.0]))
+    negative = optad.show_source(grad, np.array([-3.0, 1.0, 0.0]))
+    assert "sin" not in positive and "gt" in positive and "not" not in positive
+    assert "sin" in negative and "not" in negative
+
+
+def test_static_arguments_and_python_numbers_with_decisions():
+    def f(x, mode):
+        if mode == "square" and x > 1.0:
+            return x * x
+        return 3.0 * x
+
+    grad = optad.grad(f, backend=BACKEND)
+    for x, mode, want in [(2.0, "square", 4.0), (0.5, "square", 3.0), (2.0, "linear", 3.0),
+                          (3.0, "square", 6.0), (0.0, "square", 3.0)]:
+        assert_close(grad(x, mode), want, atol=0, what=f"{x} {mode}")
+
+
+def test_threads_calling_on_different_paths_get_their_own_results():
+    import threading
+    grad = optad.grad(piecewise, backend=BACKEND)
+    reference = optad.grad(piecewise_where, backend=BACKEND)
+    points = [np.array([0.5, 1.0, 0.2]) * (1 if k % 2 else -1) * (1 + k / 10) for k in range(8)]
+    wanted = [reference(p) for p in points]
+    errors = []
+
+    def worker(offset):
+        for k in range(200):
+            i = (k + offset) % len(points)
+            got = grad(points[i])
+            if not np.allclose(got, wanted[i], rtol=1e-13, atol=0):
+                errors.append((i, got, wanted[i]))
+
+    threads = [threading.Thread(target=worker, args=(t,)) for t in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors[:3]
