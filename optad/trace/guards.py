@@ -158,9 +158,10 @@ def known_values(leaves, thread_state):
         elif trace is not stack[-1] or state is None:
             return None
         else:
-            try:
-                values.append(_evaluate(state, leaf._var, thread_state))
-            except Unguardable:
+            try:   # speculative (the function may not decide): quietly, and no new errors
+                with np.errstate(all="ignore"):
+                    values.append(_evaluate(state, leaf._var, thread_state))
+            except Exception:  # noqa: BLE001 - then its decisions cannot be guarded
                 return None
     return values
 
