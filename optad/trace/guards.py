@@ -143,6 +143,33 @@ def decide(tracer, bind, where, thread_state, label=None) -> bool:
     return value
 
 
+_COMPARISONS = {"<": "lt", "<=": "le", "==": "eq", "!=": "ne", ">": "gt", ">=": "ge"}
+
+
+def decide_float(tracer, op, number, bind, where, thread_state) -> float:
+    """``float(tracer)`` for code that only compares it, ``float(tracer) op number``
+    (compared.py): the comparison is recorded as a decision, and the value returned makes
+    Python's comparison come out as decided."""
+    if tracer.size != 1:
+        raise Unguardable(f"float() of an array of {tracer.size} elements")
+    x = tracer
+    if x.dtype != np.float64:    # compared in float64, as Python compares the float
+        x = bind(primitives["convert"], x, dtype=np.dtype(np.float64))
+    if x.shape != ():
+        x = bind(primitives["reshape"], x, shape=())
+    pred = bind(primitives[_COMPARISONS[op]], x, number)
+    decided = decide(pred, bind, where, thread_state)
+    value = float(_evaluate(tracer._trace.guards, x._var, thread_state))
+    if _python_compare(value, op, number) != decided:
+        raise AssertionError("optad: float() comparison decided unlike Python")
+    return value
+
+
+def _python_compare(a, op, b):
+    return {"<": a < b, "<=": a <= b, "==": a == b, "!=": a != b, ">": a > b,
+            ">=": a >= b}[op]
+
+
 def known_values(leaves, thread_state):
     """The values, at the call being traced, of ``leaves`` (arrays, numbers, or tracers of
     this thread's innermost trace when it has input values), or None when one is unknown.

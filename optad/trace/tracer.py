@@ -17,6 +17,7 @@ import numpy as np
 
 from ..ir.program import Eqn, Lit, Program, ShapedArray, Var
 from ..ir.primitive import impl_rules, shape_rules
+from . import compared as _compared
 from . import guards as _guards
 
 _OPTAD_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -245,7 +246,7 @@ NUMBER_HINT = (
     "A traced value cannot be used as a Python number (a count, a size, an index, or a float "
     "handed to Python code): optad compiles your function once per input signature and per "
     "path of decisions, not once per value. To branch on the value, compare the traced value "
-    "itself (`if x > 0.5:` is guarded: checked on every call; `if float(x) > 0.5:` is not). "
+    "itself (`if x > 0.5:` is guarded: checked on every call). "
     "To use it as a count or an index, pass it as a static (non-array) argument. To choose "
     "between values, use np.where(condition, a, b).")
 DECISION_HINT = (
@@ -374,6 +375,14 @@ class Tracer:
     def __float__(self):
         if _storing_item():
             self._concrete("assignment into a NumPy array (a[i] = x)", ASSIGNMENT_HINT)
+        frame = sys._getframe(1)
+        compared = _compared.float_compared(frame, self)
+        if compared is not None and _guards.enabled():
+            op, number = compared   # `float(s) > 0.5`: a decision on s, guarded like s > 0.5
+            try:
+                return _guards.decide_float(self, op, number, bind, user_frame(), thread_state)
+            except _guards.Unguardable as why:
+                self._concrete("float()", DECISION_HINT.format(reason=str(why)))
         self._concrete("float()")
 
     def __int__(self):
