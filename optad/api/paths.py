@@ -168,18 +168,33 @@ def select(transformed, entry, values):
 
 # ---------------------------------------------------------------------- the hot path
 
-def checked(kernel):
+def checked(kernel, arity=None):
     """``kernel`` raising PathMiss when the path's guard (its last output) does not hold.  Its
-    outputs keep the guard, last: fast closures take outputs by position."""
-    def run_checked(*args):
-        try:
-            outs = kernel(*args)
-        except Exception:  # noqa: BLE001 - the slow path tells a real error (see run)
-            raise PathMiss from None
-        if outs[-1]:
-            return outs
-        raise PathMiss
-    return run_checked
+    outputs keep the guard, last: fast closures take outputs by position.  With ``arity`` (the
+    kernel's number of arguments) the wrapper is written out with named parameters, which
+    costs a hot call about half what ``*args`` does."""
+    if arity is None:
+        def run_checked(*args):
+            try:
+                outs = kernel(*args)
+            except Exception:  # noqa: BLE001 - the slow path tells a real error (see run)
+                raise PathMiss from None
+            if outs[-1]:
+                return outs
+            raise PathMiss
+        return run_checked
+    names = ", ".join(f"a{k}" for k in range(arity))
+    source = (f"def run_checked({names}):\n"
+              "    try:\n"
+              f"        outs = kernel({names})\n"
+              "    except Exception:\n"
+              "        raise PathMiss from None\n"
+              "    if outs[-1]:\n"
+              "        return outs\n"
+              "    raise PathMiss\n")
+    namespace = {"kernel": kernel, "PathMiss": PathMiss}
+    exec(compile(source, "<optad guarded kernel>", "exec"), namespace)  # noqa: S102
+    return namespace["run_checked"]
 
 
 def fast_closure(transformed, paths, key, layout):
@@ -192,7 +207,8 @@ def fast_closure(transformed, paths, key, layout):
     def fast_of(entry):
         fn = entry.fast.get(key)
         if fn is None:
-            fn = transformed.make_fast(checked(transformed.kernel(entry)), entry, layout)
+            kernel = checked(transformed.kernel(entry), len(entry.checked.inputs))
+            fn = transformed.make_fast(kernel, entry, layout)
             if fn is None:
                 return None
             fn.switch = switch
