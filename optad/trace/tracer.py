@@ -374,7 +374,7 @@ class Tracer:
 
     def __float__(self):
         if _storing_item():
-            self._concrete("assignment into a NumPy array (a[i] = x)", ASSIGNMENT_HINT)
+            self._concrete("assignment into a NumPy array (a[i] = x)", ASSIGNMENT_HINT.lstrip())
         frame = sys._getframe(1)
         compared = _compared.float_compared(frame, self)
         if compared is not None and _guards.enabled():
