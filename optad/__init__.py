@@ -10,6 +10,7 @@ from .jacobians import hessian, jacfwd, jacobian, jacrev  # noqa: F401
 from .loops import fori_loop, scan, while_loop  # noqa: F401
 from .ir import Program, typecheck  # noqa: F401
 from .trace.tracer import TracerError  # noqa: F401
+from .api.paths import GuardWarning  # noqa: F401
 from . import numpy  # noqa: F401
 from . import tree  # noqa: F401
 from .numpy import dispatch as _dispatch, patches as _patches

@@ -128,6 +128,9 @@ class Hvp(Transformed):
         check_matches(x, v, "hvp", "v", "x")
         return signature_of((x,) + tuple(args[2:]), (0,), "hvp", refuse_static=True)
 
+    def signature_args(self, args):
+        return (args[0],) + tuple(args[2:])
+
     def build(self, program, signature):
         signature.check_float("hvp")
         return hvp_flat(program, signature.differentiated())
@@ -149,8 +152,8 @@ class Hvp(Transformed):
         flat_rest = fast_path.flattener(layout[2:])
         if layout[0] is None:
             return lambda x, v, *rest: kernel(x, *flat_rest(rest), v)[0]
-        kind = layout[0][0]
-        return lambda x, v, *rest: kind(kernel(*x, *flat_rest(rest), *v))
+        kind, n = layout[0]
+        return lambda x, v, *rest: kind(kernel(*x, *flat_rest(rest), *v)[:n])
 
     # -- linearised at a fixed x: the part of the program that does not depend on v runs once
     def linearization(self, x, args) -> Linearization:
@@ -175,8 +178,9 @@ class Hvp(Transformed):
         """``v -> H(x) v`` at a fixed ``x``: the work that does not depend on v (the forward
         sweep, activations and their derivatives, ...) is done once here, and each product
         runs only the part linear in v -- what an inner conjugate-gradient loop wants."""
-        if thread_state.stack:
-            return lambda v: self(x, v, *args)  # inlined into the enclosing trace
+        if thread_state.stack or self.entry((x, x) + tuple(args)).paths is not None:
+            # inlined into the enclosing trace; or x decides on values: each product checks
+            return lambda v: self(x, v, *args)
         lin = self.linearization(x, args)
         x_leaves, x_tree = tree.flatten(x)
         residuals = lin.known_kernel(*traced_values(lin.signature,
@@ -192,7 +196,10 @@ class Hvp(Transformed):
 
     def linearized_at(self, x, *args):
         """``(known program, unknown program, known kernel, unknown kernel)`` of ``at`` at
-        these arguments' signature, or None with a static argument."""
+        these arguments' signature, or None with a static argument or when the function
+        decides on values (one path's parts are not the function's)."""
+        if self.entry((x, x) + tuple(args)).paths is not None:
+            return None
         lin = self.linearization(x, args)
         if lin.signature.has_static:
             return None

@@ -1,9 +1,11 @@
 """Looking inside: the traced IR of a function and the generated source of a transformed one."""
 from __future__ import annotations
 
+from .. import tree
 from ..backends import get_backend
 from .jit import Jit
-from .signature import signature_of, trace
+from .signature import signature_of, trace_path, traced_values
+from .paths import guarded_programs
 from .transformed import Transformed
 
 
@@ -15,14 +17,19 @@ class Source(str):
 
 
 def make_program(fun, *example_args):
-    """The traced IR of ``fun`` at these example arguments (print it)."""
-    return trace(fun, signature_of(example_args, tuple(range(len(example_args)))))[0]
+    """The traced IR of ``fun`` at these example arguments (print it).  A function that
+    decides on traced values (``if x > 0:``) is traced along the path the examples take."""
+    signature = signature_of(example_args, tuple(range(len(example_args))))
+    values = traced_values(signature, tree.flatten(tuple(example_args))[0])
+    program, _, decisions, _ = trace_path(fun, signature, values)
+    return guarded_programs(program, lambda main: main)[0] if decisions else program
 
 
 def show_source(transformed_fun, *example_args):
     """The generated kernel source of a transformed function at these example arguments
-    (for backend='numpy', the simplified program it evaluates)."""
+    (for backend='numpy', the simplified program it evaluates); for a function deciding on
+    values, the kernel of the examples' path, whose last output is the path's guard."""
     if not isinstance(transformed_fun, Transformed):
         transformed_fun = Jit(transformed_fun, None)
-    program = transformed_fun.lowered(*example_args)
+    program = transformed_fun.compiled_program(*example_args)
     return Source(get_backend(transformed_fun.backend).program_source(program))

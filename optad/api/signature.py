@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import tree
 from ..ir.program import Program, ShapedArray
-from ..trace.tracer import Tracer, make_program_flat
+from ..trace.tracer import Tracer, make_path_flat
 from ..transforms.loop_hoist import hoist_invariants
 from ..transforms.reroll import reroll
 
@@ -142,7 +142,17 @@ def traced_values(signature: Signature, flat_args) -> list:
 def trace(fun, signature: Signature) -> tuple[Program, tree.TreeDef]:
     """``fun`` traced at ``signature``: (its Program over the traced leaves, its output
     structure).  Repeating Python loops are rerolled into scans, and what a scan body computes
-    from loop invariants alone moves before the loop."""
+    from loop invariants alone moves before the loop.  A Python decision on a traced value is
+    an error here (no values to decide by): see trace_path."""
+    program, out_tree, _, _ = trace_path(fun, signature, None)
+    return program, out_tree
+
+
+def trace_path(fun, signature: Signature, values):
+    """``fun`` traced at ``signature`` taking its Python decisions on traced values by the
+    traced leaves' values ``values`` (None: no decisions possible): (program, output structure,
+    decisions, lines).  With decisions the program has one more output, last, True when all of
+    them come out the same again (optad/trace/guards.py); ``lines`` says where each was taken."""
     out_trees = []
 
     def flat_fun(*tracers):
@@ -155,5 +165,6 @@ def trace(fun, signature: Signature) -> tuple[Program, tree.TreeDef]:
         return out_leaves
 
     avals = [leaf.aval for leaf in signature.traced_leaves()]
-    program = hoist_invariants(reroll(make_program_flat(flat_fun, avals)))
-    return program, out_trees[-1]
+    program, decisions, lines = make_path_flat(flat_fun, avals, values)
+    program = hoist_invariants(reroll(program))
+    return program, out_trees[-1], decisions, lines

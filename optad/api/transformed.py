@@ -7,7 +7,7 @@ transformation of the traced program it runs (``build``, from flat.py)."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
@@ -16,10 +16,10 @@ from .. import tree
 from ..backends import default_backend, get_backend
 from ..backends.kernel_errors import translated
 from ..ir.program import Program
-from ..trace.tracer import thread_state
+from ..trace.tracer import decide_guard, known_values, thread_state
 from ..transforms import eval_program, simplify
-from . import fast_path
-from .signature import Signature, trace
+from . import fast_path, paths
+from .signature import Signature, trace_path, traced_values
 
 DEFAULT_BACKEND = default_backend()
 DEFAULT_MEMORY_CACHE = 256
@@ -57,14 +57,26 @@ def lru_put(cache: dict, key, value):
     return value
 
 
-@dataclass
+@dataclass(eq=False)
 class CacheEntry:
-    """One signature's transformed program, its output structure and (once compiled) kernel."""
+    """One signature's transformed program, its output structure and (once compiled) kernel.
+
+    A function that took Python decisions on traced values has one entry per path (paths.py):
+    ``decisions`` and ``lines`` are the path's, ``guard`` computes from the traced inputs
+    whether a call takes it, ``checked`` is what is compiled (``program`` with the guard as one
+    more output, last), ``paths`` the signature's PathSet and ``fast`` the hot-path closures
+    per argument layout."""
 
     signature: Signature
     program: Program
     out_tree: tree.TreeDef
     kernel: object = None
+    decisions: tuple = ()
+    lines: tuple = ()
+    guard: Program | None = None
+    checked: Program | None = None
+    paths: object = None
+    fast: dict = field(default_factory=dict)
 
 
 def scalarize(x):
@@ -108,8 +120,13 @@ class Transformed:
         raise NotImplementedError
 
     def make_fast(self, kernel, entry: CacheEntry, layout):
-        """A closure calling the kernel straight on the arguments of ``layout``, or None."""
+        """A closure calling the kernel straight on the arguments of ``layout``, or None.
+        It takes the kernel's outputs by position: a path's kernel has one more, last."""
         return None
+
+    def signature_args(self, args):
+        """The arguments ``signature`` describes (hvp leaves v out)."""
+        return args
 
     # -- programs and kernels per signature
     def entry(self, args) -> CacheEntry:
@@ -118,33 +135,66 @@ class Transformed:
         afresh in that context and not cached: the values it closes over may be the enclosing
         trace's tracers, and its program is inlined there (JAX's rule)."""
         signature = self.signature(args)
-        if thread_state.stack:
-            return self._make_entry(signature)
-        entry = lru_get(self._cache, signature)
-        if entry is None:
-            entry = lru_put(self._cache, signature, self._make_entry(signature))
+        if thread_state.stack:   # traced with the enclosing call's values when it has them
+            return self._make_entry(signature, known_values(self.values_of(signature, args)))
+        cached = lru_get(self._cache, signature)
+        if cached is None:
+            entry = self._make_entry(signature, self.values_of(signature, args))
+            lru_put(self._cache, signature, entry if entry.paths is None else entry.paths)
+            return entry
+        # a guarded signature: the path used last (call_flat checks it and switches)
+        return cached.entries[0] if isinstance(cached, paths.PathSet) else cached
+
+    def values_of(self, signature, args) -> list:
+        """The values of the traced leaves of ``args``, by which a trace takes its decisions."""
+        return traced_values(signature, tree.flatten(tuple(self.signature_args(args)))[0])
+
+    def _make_entry(self, signature, values=None, into=None):
+        """The entry of ``signature`` traced with the traced leaves' ``values`` (None: no
+        decisions on values possible); a guarded path is added to the PathSet ``into`` (a
+        new one when None) unless one with the same decisions is there."""
+        program, out_tree, decisions, lines = trace_path(self.fun, signature, values)
+        if not decisions:
+            return CacheEntry(signature, simplify(self.build(program, signature)), out_tree)
+        found = None if into is None else into.find(decisions)
+        if found is not None:
+            return found
+        built, guard, checked = paths.guarded_programs(
+            program, lambda main: simplify(self.build(main, signature)))
+        entry = CacheEntry(signature, built, out_tree, decisions=decisions, lines=lines,
+                           guard=guard, checked=checked)
+        (paths.PathSet() if into is None else into).add(entry, self.__name__)
         return entry
 
-    def _make_entry(self, signature):
-        program, out_tree = trace(self.fun, signature)
-        return CacheEntry(signature, simplify(self.build(program, signature)), out_tree)
+    def trace_path_into(self, path_set, signature, values) -> CacheEntry:
+        """The entry of the path ``values`` take, traced and added to ``path_set`` if new."""
+        return self._make_entry(signature, values, path_set)
 
     def kernel(self, entry: CacheEntry):
-        """The entry's compiled kernel, built on first use."""
+        """The entry's compiled kernel, built on first use (of ``checked`` on a path)."""
         if entry.kernel is None:
             backend = get_backend(self.backend)
-            entry.kernel = backend.compile_program(entry.program)
+            program = entry.program if entry.checked is None else entry.checked
+            entry.kernel = backend.compile_program(program)
             if os.environ.get("OPTAD_SHOW_SOURCE"):
                 print(f"# optad: {self.__name__} for ({entry.signature.describe()})\n"
-                      + backend.program_source(entry.program))
+                      + backend.program_source(program))
         return entry.kernel
 
     def call_flat(self, entry: CacheEntry, values) -> list:
         """Run the entry's program on flat values: re-emitted into the active trace while
         tracing, else by the compiled kernel."""
         if thread_state.stack:
-            return eval_program(entry.program, values)
+            if entry.checked is None:
+                return eval_program(entry.program, values)
+            outs = eval_program(entry.checked, values)
+            if not decide_guard(outs[-1], entry.decisions):   # true: the same values
+                raise AssertionError("optad: a path traced with the enclosing call's values "
+                                     "does not hold for them")
+            return outs[:-1]
         try:
+            if entry.paths is not None:
+                return [scalarize(o) for o in paths.run(self, entry, values)]
             return [scalarize(o) for o in self.kernel(entry)(*values)]
         except ValueError as err:
             clear = translated(err)
@@ -153,15 +203,30 @@ class Transformed:
             raise clear from err
 
     def lowered(self, *args) -> Program:
-        """The transformed, simplified program at these arguments' signature."""
-        return self.entry(args).program
+        """The transformed, simplified program at these arguments' signature (and path)."""
+        entry = self.entry(args)
+        if entry.paths is not None:
+            entry = paths.select(self, entry, self.values_of(entry.signature, args))
+        return entry.program
+
+    def compiled_program(self, *args) -> Program:
+        """The program compiled at these arguments' signature: ``lowered``, and on a path of
+        a function that decides on values, with the path's guard as one more output."""
+        entry = self.entry(args)
+        if entry.paths is None:
+            return entry.program
+        entry = paths.select(self, entry, self.values_of(entry.signature, args))
+        return entry.checked
 
     def kernel_at(self, *example_args):
         """The backend's compiled kernel for these arguments' signature (built once), or None
-        when a static (non-array) argument is among them.  A Numba kernel carries ``entry``
+        when a static (non-array) argument is among them or the function decides on values
+        (one path's kernel is not the function's).  A Numba kernel carries ``entry``
         and ``constants``, which the Numba backend's compiled problems call."""
         entry = self.entry(example_args)
-        return None if entry.signature.has_static else self.kernel(entry)
+        if entry.signature.has_static or entry.paths is not None:
+            return None
+        return self.kernel(entry)
 
     # -- the hot path: all arguments plain arrays, signature seen before
     def call_fast_or_slow(self, args, slow):
@@ -171,6 +236,11 @@ class Transformed:
             if fn is not None:
                 try:
                     return fn(*args)
+                except paths.PathMiss:   # another path: compiled already, or traced by slow
+                    try:
+                        return fn.switch(*args)
+                    except paths.PathMiss:
+                        return slow(args)
                 except ValueError as err:
                     clear = translated(err)
                     if clear is None:
@@ -179,7 +249,9 @@ class Transformed:
             result = slow(args)
             entry = self.entry(args)
             if not entry.signature.has_static:
-                fn = self.make_fast(self.kernel(entry), entry, fast_path.layout_of(args))
+                layout = fast_path.layout_of(args)
+                fn = self.make_fast(self.kernel(entry), entry, layout) if entry.paths is None \
+                    else paths.fast_closure(self, entry.paths, key, layout)
                 if fn is not None:   # first in, first out: no bookkeeping on the hot path
                     lru_put(self._fast, key, fn)
             return result

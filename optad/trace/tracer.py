@@ -17,6 +17,8 @@ import numpy as np
 
 from ..ir.program import Eqn, Lit, Program, ShapedArray, Var
 from ..ir.primitive import impl_rules, shape_rules
+from . import compared as _compared
+from . import guards as _guards
 
 _OPTAD_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -105,6 +107,12 @@ class Trace:
         self._kept: list = []
         self.active = False
         self.record_where = True
+        self.guards = None   # a GuardState when the inputs' values are known (guards.py)
+
+    def guard_with(self, values):
+        """Take Python decisions on this trace's values from the inputs' values ``values``
+        (one per input, created before), recording each as a guard (guards.py)."""
+        self.guards = _guards.GuardState(self, values)
 
     def __enter__(self):
         stack = thread_state.stack
@@ -238,6 +246,20 @@ def bind(prim, *args, **params):
     return outs if prim.multiple_results else outs[0]
 
 
+NUMBER_HINT = (
+    "A traced value cannot be used as a Python number (a count, a size, an index, or a float "
+    "handed to Python code): optad compiles your function once per input signature and per "
+    "path of decisions, not once per value. To branch on the value, compare the traced value "
+    "itself (`if x > 0.5:` is guarded: checked on every call). "
+    "To use it as a count or an index, pass it as a static (non-array) argument. To choose "
+    "between values, use np.where(condition, a, b).")
+DECISION_HINT = (
+    "optad guards Python decisions on traced values (if/while/and/or, bool()): it checks them "
+    "on every call and traces the other branch when it is taken. Here it cannot: {reason}. "
+    "Use np.where(condition, a, b) to choose between values, or pass the value as a static "
+    "(non-array) argument. Python's built-ins max(), min() and sorted() compare values with "
+    "bool(): np.max / np.min over an array (np.maximum / np.minimum for two values) and "
+    "np.sort trace without decisions.")
 ASSIGNMENT_HINT = (" A NumPy array holds numbers, not traced values: build the array from the "
                    "traced values instead, with np.stack([x, y]) or np.array([x, y]) (or "
                    "np.where / np.concatenate to change some entries of a traced array).")
@@ -252,13 +274,44 @@ def _storing_item() -> bool:
     return 0 <= frame.f_lasti < len(code) and code[frame.f_lasti] == _STORE_SUBSCR
 
 
+def decide_guard(flag, label):
+    """Decide on the guard ``flag`` (a traced boolean) of a path traced inside this trace with
+    its values, whose own decisions are ``label``; its truth (guards.decide)."""
+    if not isinstance(flag, Tracer):
+        return bool(flag)
+    try:
+        return _guards.decide(flag, bind, user_frame(), thread_state, label)
+    except _guards.Unguardable as why:
+        raise TracerError(f"a guarded path inlined at {user_frame()} cannot be checked: "
+                          f"{why}") from None
+
+
+def known_values(leaves):
+    """The values of ``leaves`` at the call being traced, or None (guards.known_values)."""
+    return _guards.known_values(leaves, thread_state)
+
+
 def make_program_flat(fun, avals) -> Program:
     """Trace ``fun(*tracers)``, where ``avals`` describe its flat array inputs and ``fun``
     returns a flat list of outputs (arrays, tracers or scalars)."""
+    return make_path_flat(fun, avals, None)[0]
+
+
+def make_path_flat(fun, avals, values):
+    """Like make_program_flat, with the inputs' values ``values`` (or None) to take Python
+    decisions on traced values by: returns (program, decisions, lines).  With decisions, the
+    program has one more output, last: True when every decision comes out the same again
+    (guards.py); ``lines`` says where each was taken."""
     with Trace() as trace:
         tracers = [trace.new_input(aval) for aval in avals]
-        outs = fun(*tracers)
-        return trace.to_program(outs)
+        if values is not None:
+            trace.guard_with(values)
+        outs = list(fun(*tracers))
+        state = trace.guards
+        if state is None or not state.decisions:
+            return trace.to_program(outs), (), ()
+        return (trace.to_program(outs + [state.flag]), tuple(state.decisions),
+                tuple(state.lines))
 
 
 # ------------------------------------------------------------------------- Tracer
@@ -302,23 +355,38 @@ class Tracer:
     def __repr__(self):
         return f"Tracer<{self.aval}>"
 
-    # -- concrete value needed: explain the way out
-    def _concrete(self, what, hint=""):
-        raise TracerError(
-            f"{what} of a traced value at {user_frame()}\n"
-            "optad traces your function once per input signature, so Python control flow "
-            "(if/while/and/or, bool(), float(), int()) cannot depend on the value of an input. "
-            "Use np.where(condition, a, b) to choose between values, or pass the value as a "
-            "static (non-array) argument." + hint)
+    # -- concrete value needed: a decision is guarded (guards.py); a number is an error
+    def _concrete(self, what, hint=NUMBER_HINT):
+        raise TracerError(f"{what} of a traced value at {user_frame()}\n" + hint)
 
     def __bool__(self):
-        self._concrete("bool()", " Python's built-ins max(), min() and sorted() compare values "
-                       "with bool(): use np.max / np.min over an array (np.maximum / "
-                       "np.minimum for two values) and np.sort instead.")
+        if self.size != 1:
+            raise TracerError(
+                f"bool() of a traced array of {self.size} elements at {user_frame()}\n"
+                "Its truth is ambiguous (as in NumPy): use np.any(...) or np.all(...) to "
+                "decide on one value, or np.where(condition, a, b) to choose between values "
+                "element by element.")
+        if not _guards.enabled():
+            reason = f"guarding is off (${_guards.ENV}=0)"
+        else:
+            where = user_frame()
+            try:
+                return _guards.decide(self, bind, where, thread_state)
+            except _guards.Unguardable as why:
+                reason = str(why)
+        self._concrete("bool()", DECISION_HINT.format(reason=reason))
 
     def __float__(self):
         if _storing_item():
-            self._concrete("assignment into a NumPy array (a[i] = x)", ASSIGNMENT_HINT)
+            self._concrete("assignment into a NumPy array (a[i] = x)", ASSIGNMENT_HINT.lstrip())
+        frame = sys._getframe(1)
+        compared = _compared.float_compared(frame, self)
+        if compared is not None and _guards.enabled():
+            op, number = compared   # `float(s) > 0.5`: a decision on s, guarded like s > 0.5
+            try:
+                return _guards.decide_float(self, op, number, bind, user_frame(), thread_state)
+            except _guards.Unguardable as why:
+                self._concrete("float()", DECISION_HINT.format(reason=str(why)))
         self._concrete("float()")
 
     def __int__(self):

@@ -12,7 +12,10 @@ def test_grad_of_a_vector_output_says_it_must_be_scalar():
         optad.hvp(lambda x: x * 2)(np.ones(3), np.ones(3))
 
 
-def test_control_flow_on_traced_value_names_the_line_and_the_way_out():
+def test_control_flow_on_traced_value_names_the_line_and_the_way_out(monkeypatch):
+    # guarded by default (tests/api/test_guarded_control_flow.py); with guards off, an error
+    monkeypatch.setenv("OPTAD_GUARDS", "0")
+
     def f(x):
         if np.sum(x) > 0:  # the offending line
             return np.sum(x)

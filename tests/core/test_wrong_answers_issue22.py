@@ -102,9 +102,28 @@ def test_assigning_a_traced_value_into_a_numpy_array_names_np_stack():
 
 
 @pytest.mark.parametrize("builtin", [max, min, sorted])
-def test_builtin_max_min_sorted_name_the_numpy_function(builtin):
+def test_builtin_max_min_sorted_name_the_numpy_function(builtin, monkeypatch):
+    # with guards off (they compare with bool(), a decision; guarded by default, below)
+    monkeypatch.setenv("OPTAD_GUARDS", "0")
     with pytest.raises(optad.TracerError, match="np.max / np.min"):
         optad.grad(lambda x: np.sum(builtin(x)), backend="numpy")(np.ones(3))
+
+
+@pytest.mark.parametrize("builtin, twin", [(max, np.max), (min, np.min)])
+def test_builtin_max_min_are_guarded_decisions(builtin, twin):
+    weights = np.array([1.0, 2.0, 3.0])
+    for x in [np.array([0.5, -1.5, 2.0]), np.array([2.0, -1.5, 0.5]), np.array([-0.5, 1.5, -2.0])]:
+        assert_close(optad.grad(lambda x: builtin(x * weights) ** 2, backend="numpy")(x),
+                     optad.grad(lambda x: twin(x * weights) ** 2, backend="numpy")(x), atol=0)
+
+
+def test_builtin_sorted_is_guarded_decisions():
+    weights = np.array([1.0, 2.0, 3.0])
+    for x in [np.array([0.5, -1.5, 2.0]), np.array([2.0, -1.5, 0.5]), np.array([-0.5, 1.5, -2.0])]:
+        assert_close(optad.grad(lambda x: np.sum(np.stack(sorted(x)) * weights),
+                                backend="numpy")(x),
+                     optad.grad(lambda x: np.sum(np.sort(x) * weights), backend="numpy")(x),
+                     atol=0)
 
 
 def test_builtin_abs_and_sum_trace():
