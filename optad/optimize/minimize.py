@@ -131,4 +131,5 @@ def _constrained(fun, x0, method, args, jac, hessp, bounds, constraints, tol, ca
     x_flat = clip_start(x_flat, box)
     parsed = parse_constraints(constraints, x_flat, unravel)
     spec.configure(options, x_flat)     # bad options fail here, before any trace
-    return spec.solve(fun, x_flat, unravel, args, box, parsed, options, callback, backend)
+    return spec.solve(fun, x_flat, unravel, args, box, parsed, options, callback, backend,
+                      inner=minimize)

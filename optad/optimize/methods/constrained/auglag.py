@@ -70,10 +70,12 @@ def configure(options, x0):
     return o
 
 
-def solve(fun, x0, unravel, args, box, constraints, options, callback=None, backend=None):
+def solve(fun, x0, unravel, args, box, constraints, options, callback=None, backend=None, *,
+          inner):
     """Minimise fun(x, *args) from the flat x0 (inside ``box``) subject to ``constraints``
-    (optimize/constraints.py); returns the OptimizeResult."""
-    from ...minimize import minimize     # the inner solves run through optad.minimize
+    (optimize/constraints.py); returns the OptimizeResult.  ``inner`` is optad.minimize,
+    which runs the inner solves (passed in: minimize imports this module)."""
+    minimize = inner
     o = configure(options, x0)
     bounds = _FlatBounds(box.lower, box.upper) if box.bounded else None
     inner_options = {"maxiter": o["inner_maxiter"]}
