@@ -185,8 +185,29 @@ def format_param(value) -> str:
     return str(value)
 
 
+# Notes a pass attaches to an equation (the reroll pass: "rerolled: loop at ..."), printed as a
+# comment above it.  Keyed by the id of the equation's first output variable, which survives
+# the rewrites that rebuild an equation; the oldest notes are dropped beyond _MAX_NOTES.
+_NOTES: dict = {}
+_MAX_NOTES = 4096
+
+
+def annotate(var: Var, text: str) -> None:
+    """Show ``text`` as a comment above the equation that defines ``var``."""
+    _NOTES[var.id] = text
+    while len(_NOTES) > _MAX_NOTES:
+        del _NOTES[next(iter(_NOTES))]
+
+
 def format_eqn(eqn: Eqn, name) -> str:
     """One line per equation; a program parameter (a loop body) follows it, indented."""
+    note = _NOTES.get(eqn.outputs[0].id) if eqn.outputs else None
+    if note is not None:
+        return f"# {note}\n" + _format_eqn(eqn, name)
+    return _format_eqn(eqn, name)
+
+
+def _format_eqn(eqn: Eqn, name) -> str:
     outs = " ".join(f"{name(v)}:{v.aval}" for v in eqn.outputs)
     ins = " ".join(name(v) for v in eqn.inputs)
     simple = {k: v for k, v in eqn.params.items() if not isinstance(v, Program)}
