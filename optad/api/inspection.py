@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..backends import get_backend
+from ..transforms.reroll_explain import collecting
 from .jit import Jit
 from .signature import signature_of, trace
 from .transformed import Transformed
@@ -17,6 +18,16 @@ class Source(str):
 def make_program(fun, *example_args):
     """The traced IR of ``fun`` at these example arguments (print it)."""
     return trace(fun, signature_of(example_args, tuple(range(len(example_args)))))[0]
+
+
+def explain_rerolls(fun, *example_args):
+    """Which Python loops of ``fun`` were rerolled into scans when traced at these example
+    arguments, and for those that stayed unrolled, why.  Returns a list of LoopReports
+    (``print`` it); each has ``rerolled``, ``where`` (the loop's first line), ``iterations``,
+    ``equations`` (per iteration) and ``reason``."""
+    with collecting() as report:
+        make_program(fun, *example_args)
+    return report
 
 
 def show_source(transformed_fun, *example_args):

@@ -87,7 +87,7 @@ def _roll_peeling(program, start, period, count, tried):
             continue
         return rolled, explain.rolled_loop(program, lo, period, n, start, count, scan, stacked)
     return explain.Refused(program.eqns[start:start + period * count], period, count,
-                           first_refusal.reason)
+                           first_refusal.reason, first_refusal.quiet)
 
 
 def _best_run(program, tried):

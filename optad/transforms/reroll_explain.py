@@ -73,7 +73,15 @@ class LoopReport:
         return text
 
     def note(self):
-        return str(self)
+        """The comment the IR printer shows above the loop."""
+        line = self.where.split(": ", 1)[0]
+        if not self.rerolled:
+            return (f"not rerolled: {self.iterations} repeats of {self.equations} equations "
+                    f"(loop at {line}): {self.reason}")
+        text = f"rerolled: {self.iterations} iterations of {self.equations} equations (loop at {line})"
+        if self.before or self.after:
+            text += f"; unrolled from the same lines: {self.before} equations before, {self.after} after"
+        return text
 
 
 class RerollReport(list):
@@ -118,6 +126,7 @@ class Refused:
     period: int
     count: int
     reason: str
+    quiet: bool = False     # not a loop worth naming (data movement only)
 
 
 @dataclass
@@ -129,6 +138,14 @@ class Rolled:
 _WHERE = re.compile(r"^(.*):(\d+): ")
 
 
+def short_where(where: str) -> str:
+    """'file.py:12: code' of an equation's source note 'path/to/file.py:12: code'."""
+    m = _WHERE.match(where or "")
+    if not m:
+        return where or "<unknown line>"
+    return os.path.basename(m.group(1)) + where[len(m.group(1)):]
+
+
 def loop_line(eqns) -> str:
     """The first source line among equations (a rolled block may start mid-body)."""
     best = None
@@ -138,7 +155,7 @@ def loop_line(eqns) -> str:
             key = (m.group(1), int(m.group(2)))
             if best is None or key < best[0]:
                 best = (key, e.where)
-    return best[1] if best else (eqns[0].where or "<unknown line>")
+    return short_where(best[1] if best else eqns[0].where)
 
 
 def _same_lines(eqns, lines, step):
@@ -177,7 +194,7 @@ def announce(program, rolled, refused):
     taken = set()
     for run in sorted(refused, key=lambda r: -len(r.eqns)):
         ids = set(map(id, run.eqns))
-        if not ids <= left or ids & taken:
+        if run.quiet or not ids <= left or ids & taken:
             continue   # rolled after all (a part of it, or within a larger loop)
         taken |= ids
         report = LoopReport(False, loop_line(run.eqns[:run.period]), run.count, run.period,

@@ -22,6 +22,7 @@ from ..ir.program import Eqn, Lit, Program, ShapedArray, Var, freeze_params
 from ..primitives.loops import INDEX_DTYPE, scan_p
 from ..primitives.shape import slice_p, stack_p, unstack_p
 from .reroll_emit import emit
+from .reroll_explain import short_where
 from .reroll_slices import NotAffine, moving_slice, stacked_slices
 
 
@@ -29,15 +30,16 @@ class Refusal(Exception):
     """A run that cannot be rolled: ``reason`` in words, ``block`` the iteration (0-based,
     within the run) that broke the pattern when one did."""
 
-    def __init__(self, reason, block=None):
+    def __init__(self, reason, block=None, quiet=False):
         super().__init__(reason)
         self.reason = reason
         self.block = block
+        self.quiet = quiet   # not a loop worth naming to the user
 
 
 def _describe(eqn, q=None):
     what = f"operand {q + 1} of {eqn.primitive.name}" if q is not None else eqn.primitive.name
-    return f"{what} at {eqn.where or '<unknown line>'}"
+    return f"{what} at {short_where(eqn.where)}"
 
 
 def _kinds_text(kind):
@@ -71,6 +73,10 @@ def roll(program: Program, start: int, period: int, count: int):
     def block(j, k):
         return eqns[start + k * period + j]
 
+    if all(block(j, 0).primitive.family == "shape" for j in range(period)):
+        # only moves data (the slices of ``[th[k] for k in ...]``): as a loop it would copy
+        raise Refusal("its iterations only move data (slices, reshapes), no computation",
+                      quiet=True)
     slots = {}   # (eqn position, input position) -> kind and details
     moving = {}  # eqn position -> (source, starts_0, delta, axis): a slice that moves
     for j in range(period):
