@@ -52,6 +52,7 @@ class LoopReport:
     stacked_slices: int = 0    # arrays the loop reads at a moving position (xs[t])
     stacked_values: int = 0    # per-iteration values stacked into xs (W of a list Ws)
     reason: str | None = None
+    source: tuple = ("<unknown>", 0)   # (file, line) of ``where``, for warnings
 
     def __str__(self):
         if not self.rerolled:
@@ -146,8 +147,9 @@ def short_where(where: str) -> str:
     return os.path.basename(m.group(1)) + where[len(m.group(1)):]
 
 
-def loop_line(eqns) -> str:
-    """The first source line among equations (a rolled block may start mid-body)."""
+def loop_source(eqns):
+    """(file, line) of the first source line among equations (a rolled block may start
+    mid-body), and its note 'file.py:line: code'."""
     best = None
     for e in eqns:
         m = _WHERE.match(e.where or "")
@@ -155,7 +157,9 @@ def loop_line(eqns) -> str:
             key = (m.group(1), int(m.group(2)))
             if best is None or key < best[0]:
                 best = (key, e.where)
-    return short_where(best[1] if best else eqns[0].where)
+    if best is None:
+        return ("<unknown>", 0), short_where(eqns[0].where)
+    return best[0], short_where(best[1])
 
 
 def _same_lines(eqns, lines, step):
@@ -176,7 +180,8 @@ def rolled_loop(program, lo, period, n, start, count, scan, stacked) -> Rolled:
     eqns = program.eqns
     block = eqns[lo:lo + period]
     lines = {e.where for e in block}
-    report = LoopReport(True, loop_line(block), n, period,
+    source, line = loop_source(block)
+    report = LoopReport(True, line, n, period, source=source,
                         before=_same_lines(eqns[:lo], lines, -1),
                         after=_same_lines(eqns[lo + period * n:], lines, 1),
                         stacked_slices=stacked["moving slices"],
@@ -197,8 +202,9 @@ def announce(program, rolled, refused):
         if run.quiet or not ids <= left or ids & taken:
             continue   # rolled after all (a part of it, or within a larger loop)
         taken |= ids
-        report = LoopReport(False, loop_line(run.eqns[:run.period]), run.count, run.period,
-                            reason=run.reason)
+        source, line = loop_source(run.eqns[:run.period])
+        report = LoopReport(False, line, run.count, run.period, reason=run.reason,
+                            source=source)
         reports.append(report)
         annotate(run.eqns[0].outputs[0], report.note())
     if not reports:
@@ -210,9 +216,9 @@ def announce(program, rolled, refused):
     unrolled = [r for r in reports if not r.rerolled]
     if sum(r.iterations * r.equations for r in unrolled) >= LONG_UNROLLED:
         worst = max(unrolled, key=lambda r: r.iterations * r.equations)
-        warnings.warn(RerollWarning(
+        warnings.warn_explicit(RerollWarning(
             f"the loop at {worst.where} stays unrolled ({worst.iterations} repeats of "
             f"{worst.equations} equations), because {worst.reason}. The traced program has "
             f"{len(program.eqns)} equations at its top level, and compiling it may take long. "
             "Write the loop with optad.scan or optad.fori_loop, or see "
-            "optad.explain_rerolls(f, *args) for every loop."), stacklevel=2)
+            "optad.explain_rerolls(f, *args) for every loop."), RerollWarning, *worst.source)

@@ -39,7 +39,8 @@ class Refusal(Exception):
 
 def _describe(eqn, q=None):
     what = f"operand {q + 1} of {eqn.primitive.name}" if q is not None else eqn.primitive.name
-    return f"{what} at {short_where(eqn.where)}"
+    line, _, code = short_where(eqn.where).partition(": ")
+    return f"{what} at {line}" + (f" ({code})" if code else "")
 
 
 def _kinds_text(kind):
