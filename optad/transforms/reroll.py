@@ -35,12 +35,16 @@ def enabled() -> bool:
     return explain.mode() != "off"
 
 
-def _signature(eqn):
+def _signature(eqn, numbers=True):
+    """What two equations of a repeated run share; with ``numbers`` False, literals match
+    whatever their value (reroll_roll decides whether a changing one can be a value per
+    iteration)."""
     params = eqn.params
     if eqn.primitive is slice_p:   # the start may move with the iteration (roll checks how)
         params = {k: v for k, v in params.items() if k != "starts"}
     return (eqn.primitive.name, freeze_params(params),
-            tuple((a.aval.shape, a.aval.dtype.str, a.key() if isinstance(a, Lit) else None)
+            tuple((a.aval.shape, a.aval.dtype.str,
+                   (a.key() if numbers else "lit") if isinstance(a, Lit) else None)
                   for a in eqn.inputs),
             tuple((v.aval.shape, v.aval.dtype.str) for v in eqn.outputs))
 
@@ -50,17 +54,21 @@ def reroll(program: Program) -> Program:
     What was rolled and what was not is reported as reroll_explain describes."""
     if not enabled():
         return program
-    tried, rolled, refused = set(), [], []
-    while len(refused) < MAX_REFUSED:
-        candidate = _best_run(program, tried)
-        if candidate is None:
-            break
-        outcome = _roll_peeling(program, *candidate, tried)
-        if isinstance(outcome, explain.Refused):
-            refused.append(outcome)
-        else:
-            program, loop = outcome
-            rolled.append(loop)
+    rolled, refused = [], []
+    # first runs alike to their numbers, then runs whose numbers change between iterations
+    # (two loops in a row that differ in a constant roll as two loops, not one)
+    for numbers in (True, False):
+        tried = set()
+        while len(refused) < MAX_REFUSED:
+            candidate = _best_run(program, tried, numbers)
+            if candidate is None:
+                break
+            outcome = _roll_peeling(program, *candidate, tried)
+            if isinstance(outcome, explain.Refused):
+                refused.append(outcome)
+            else:
+                program, loop = outcome
+                rolled.append(loop)
     explain.announce(program, rolled, refused)
     return program
 
@@ -90,14 +98,14 @@ def _roll_peeling(program, start, period, count, tried):
                            first_refusal.reason, first_refusal.quiet)
 
 
-def _best_run(program, tried):
+def _best_run(program, tried, numbers=True):
     """(start, period, count) of the longest repeated run not yet tried, or None."""
     eqns = program.eqns
     n = len(eqns)
     if n < MIN_EQUATIONS:
         return None
     codes = {}
-    sig = np.array([-1 - i if written(e) else codes.setdefault(_signature(e), len(codes))
+    sig = np.array([-1 - i if written(e) else codes.setdefault(_signature(e, numbers), len(codes))
                     for i, e in enumerate(eqns)], dtype=np.int64)
     best = None
     for period in range(1, min(MAX_PERIOD, n // MIN_ITERATIONS) + 1):

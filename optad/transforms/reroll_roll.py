@@ -18,9 +18,11 @@ breaks the pattern, ``Refusal`` says which equation, where, and how.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from ..ir.program import Eqn, Lit, Program, ShapedArray, Var, freeze_params
 from ..primitives.loops import INDEX_DTYPE, scan_p
-from ..primitives.shape import slice_p, stack_p, unstack_p
+from ..primitives.shape import broadcast_p, slice_p, stack_p, unstack_p
 from .reroll_emit import emit
 from .reroll_explain import short_where
 from .reroll_slices import NotAffine, moving_slice, stacked_slices
@@ -87,8 +89,9 @@ def roll(program: Program, start: int, period: int, count: int):
                                 [classify(block(j, k).inputs[0], k) for k in range(count)])
             continue
         for q in range(len(block(j, 0).inputs)):
-            kinds = [classify(block(j, k).inputs[q], k) for k in range(count)]
-            slots[j, q] = _slot(kinds, block(j, 0), q)
+            atoms = [block(j, k).inputs[q] for k in range(count)]
+            slots[j, q] = _slot([classify(a, k) for k, a in enumerate(atoms)], atoms,
+                                block(j, 0), q)
 
     # carries: one per value of a block that the next block reads, with one initial value
     carries = {}
@@ -116,6 +119,7 @@ def roll(program: Program, start: int, period: int, count: int):
     carry_rels = sorted(carries)
     carry_in = {rel: Var(template[rel[0]].outputs[rel[1]].aval) for rel in carry_rels}
     x_in = {}   # the ids of one slot's per-iteration values -> (body input, the values)
+    lit_in = {}  # (eqn position, operand) -> (body input, the literal of every iteration)
     moved_in = {}   # eqn position -> body input (the template's own output variable)
     body_eqns = []
     for j, eqn in enumerate(template):
@@ -131,6 +135,15 @@ def roll(program: Program, start: int, period: int, count: int):
                 ins.append(template[slot[1][0]].outputs[slot[1][1]])
             elif slot[0] == "carry":
                 ins.append(carry_in[slot[1]])
+            elif slot[0] == "lits":
+                lit_in[j, q] = (Var(atom.aval), slot[1])
+                value = lit_in[j, q][0]
+                shape = eqn.outputs[0].aval.shape
+                if shape != ():   # a literal broadcasts by itself, a 0-d array is told to
+                    value = Var(ShapedArray(shape, atom.aval.dtype))
+                    body_eqns.append(Eqn(broadcast_p, (lit_in[j, q][0],), {"shape": shape},
+                                         (value,), eqn.where))
+                ins.append(value)
             elif slot[0] == "const":
                 if slot[1].id not in const_vars:
                     const_vars[slot[1].id] = (slot[1], Var(slot[1].aval))
@@ -141,7 +154,8 @@ def roll(program: Program, start: int, period: int, count: int):
                     x_in[key] = (Var(slot[1][0].aval), slot[1])
                 ins.append(x_in[key][0])
         body_eqns.append(Eqn(eqn.primitive, tuple(ins), eqn.params, eqn.outputs, eqn.where))
-    x_vars = [inner for inner, _ in x_in.values()] + list(moved_in.values())
+    x_vars = [inner for inner, _ in x_in.values()] + [inner for inner, _ in lit_in.values()]
+    x_vars += list(moved_in.values())
     consts = [outer for outer, _ in const_vars.values()]
     body = Program((index, *[inner for _, inner in const_vars.values()],
                     *[carry_in[rel] for rel in carry_rels], *x_vars), (), (), tuple(body_eqns),
@@ -149,11 +163,21 @@ def roll(program: Program, start: int, period: int, count: int):
 
     where_note = eqns[start].where
     new = list(eqns[:start])
+    added = []   # constants of the program the roll adds: (Var, value)
+
+    def constant(value):
+        value = np.array(value)
+        value.flags.writeable = False
+        var = Var(ShapedArray(value.shape, value.dtype))
+        added.append((var, value))
+        return var
+
     xs = [emit(new, stack_p, atoms, {}, where_note)[0] for _, atoms in x_in.values()]
+    xs += [constant([a.value for a in lits]) for _, lits in lit_in.values()]
     for j in moved_in:
-        source, starts0, delta, axis = moving[j]
-        xs.append(stacked_slices(new, source, block(j, 0).params, starts0, delta, axis, count,
-                                 where_note))
+        source, starts, axis, delta = moving[j]
+        xs.append(stacked_slices(new, source, block(j, 0).params, starts, axis, delta, count,
+                                 where_note, constant))
     final = [Var(template[rel[0]].outputs[rel[1]].aval) for rel in carry_rels]
     ys = [Var(ShapedArray((count,) + template[rel[0]].outputs[rel[1]].aval.shape,
                           template[rel[0]].outputs[rel[1]].aval.dtype)) for rel in ys_rels]
@@ -179,13 +203,20 @@ def roll(program: Program, start: int, period: int, count: int):
     for eqn in eqns[stop:]:
         new.append(Eqn(eqn.primitive, tuple(map(sub, eqn.inputs)), eqn.params, eqn.outputs,
                        eqn.where))
-    rolled = Program(program.inputs, program.constvars, program.constvalues, tuple(new),
+    rolled = Program(program.inputs, program.constvars + tuple(v for v, _ in added),
+                     program.constvalues + tuple(value for _, value in added), tuple(new),
                      tuple(map(sub, program.outputs)))
-    stacked = {"per-iteration values": len(x_in), "moving slices": len(moved_in)}
+    stacked = {"per-iteration values": len(x_in) + len(lit_in), "moving slices": len(moved_in)}
     return rolled, scan, stacked
 
 
-def _slot(kinds, eqn, q):
+# primitives whose literal operand may change from one iteration to the next (``t * dt``,
+# ``gamma ** t * loss``): it becomes a per-iteration value.  A literal exponent stays a literal
+# (the kernels and derivative rules specialise on it).
+VARYING_LITERALS = frozenset({"add", "sub", "mul", "div", "max", "min"})
+
+
+def _slot(kinds, atoms, eqn, q):
     """The pattern one operand slot follows in every block; raises Refusal."""
     if any(kind is None for kind in kinds):
         k = next(k for k, kind in enumerate(kinds) if kind is None)
@@ -194,6 +225,12 @@ def _slot(kinds, eqn, q):
     first, rest = kinds[0], kinds[1:]
     if all(kd == first for kd in rest) and first[0] in ("lit", "internal"):
         return first
+    if all(kd[0] == "lit" for kd in kinds):
+        if eqn.primitive.name in VARYING_LITERALS:
+            return ("lits", atoms)
+        shown = ", ".join(str(a.value) for a in atoms[:4])
+        raise Refusal(f"{_describe(eqn, q)} is a number that changes between iterations "
+                      f"({shown}, ...)")
     if first[0] == "outside" and all(kd == rest[0] for kd in rest) and rest[0][0] == "carry":
         return ("carry", rest[0][1], first[1])
     if all(kd[0] == "outside" for kd in kinds):
@@ -235,7 +272,7 @@ def _moving(block, j, count, source_kinds):
         raise Refusal(f"{_describe(eqn)} slices a different array in each iteration at a "
                       "position that moves with the step")
     try:
-        starts0, delta, axis = moving_slice([block(j, k).params for k in range(count)])
+        starts, axis, delta = moving_slice([block(j, k).params for k in range(count)])
     except NotAffine as e:
         raise Refusal(f"{_describe(eqn)}: {e}") from None
-    return sources[0], starts0, delta, axis
+    return sources[0], starts, axis, delta
