@@ -36,15 +36,15 @@ def enabled() -> bool:
 
 
 def _signature(eqn, numbers=True):
-    """What two equations of a repeated run share; with ``numbers`` False, literals match
-    whatever their value (reroll_roll decides whether a changing one can be a value per
-    iteration)."""
+    """What two equations of a repeated run share; with ``numbers`` False, a literal matches
+    any scalar of its dtype (reroll_roll decides whether a literal that changes can be a
+    value per iteration, and a literal in the first iteration only the start of a carry)."""
     params = eqn.params
     if eqn.primitive is slice_p:   # the start may move with the iteration (roll checks how)
         params = {k: v for k, v in params.items() if k != "starts"}
     return (eqn.primitive.name, freeze_params(params),
             tuple((a.aval.shape, a.aval.dtype.str,
-                   (a.key() if numbers else "lit") if isinstance(a, Lit) else None)
+                   a.key() if numbers and isinstance(a, Lit) else None)
                   for a in eqn.inputs),
             tuple((v.aval.shape, v.aval.dtype.str) for v in eqn.outputs))
 
@@ -55,9 +55,10 @@ def reroll(program: Program) -> Program:
     if not enabled():
         return program
     rolled, refused = [], []
-    # first runs alike to their numbers, then runs whose numbers change between iterations
-    # (two loops in a row that differ in a constant roll as two loops, not one)
-    for numbers in (True, False):
+    # first runs alike but for their numbers (``loss = 0.0`` then ``loss + ...``; ``t * dt``),
+    # then, in what is left, runs alike to their numbers (a run of the first kind refused for
+    # a changing exponent, say, may hold runs of the second)
+    for numbers in (False, True):
         tried = set()
         while len(refused) < MAX_REFUSED:
             candidate = _best_run(program, tried, numbers)

@@ -97,7 +97,7 @@ def roll(program: Program, start: int, period: int, count: int):
     carries = {}
     for (j, q), slot in slots.items():
         if slot[0] == "carry":
-            if carries.setdefault(slot[1], slot[2]) is not slot[2]:
+            if not _same_atom(carries.setdefault(slot[1], slot[2]), slot[2]):
                 raise Refusal(f"{_describe(block(j, 0), q)}: one value of an iteration is "
                               "read by the next through two different starting values", 0)
     # values of the run read after it
@@ -183,7 +183,8 @@ def roll(program: Program, start: int, period: int, count: int):
                           template[rel[0]].outputs[rel[1]].aval.dtype)) for rel in ys_rels]
     params = {"body": body, "length": count, "reverse": False, "start": 0,
               "n_consts": len(consts), "n_carry": len(carry_rels)}
-    scan = Eqn(scan_p, (*consts, *[carries[rel] for rel in carry_rels], *xs), params,
+    inits = [_initial(carries[rel], carry_in[rel].aval, constant) for rel in carry_rels]
+    scan = Eqn(scan_p, (*consts, *inits, *xs), params,
                (*final, *ys), where_note)
     new.append(scan)
     subst = {}
@@ -231,8 +232,10 @@ def _slot(kinds, atoms, eqn, q):
         shown = ", ".join(str(a.value) for a in atoms[:4])
         raise Refusal(f"{_describe(eqn, q)} is a number that changes between iterations "
                       f"({shown}, ...)")
-    if first[0] == "outside" and all(kd == rest[0] for kd in rest) and rest[0][0] == "carry":
-        return ("carry", rest[0][1], first[1])
+    if first[0] in ("outside", "lit") and all(kd == rest[0] for kd in rest) and \
+            rest[0][0] == "carry":
+        # a literal first: a carry that starts as a Python number (``loss = 0.0``)
+        return ("carry", rest[0][1], atoms[0])
     if all(kd[0] == "outside" for kd in kinds):
         atoms = [kd[1] for kd in kinds]
         if all(a is atoms[0] for a in atoms):
@@ -243,6 +246,20 @@ def _slot(kinds, atoms, eqn, q):
     raise Refusal(f"{_describe(eqn, q)} reads {_kinds_text(kinds[k] and kinds[k][0])} in "
                   f"iteration {k + 1} but {_kinds_text(usual and usual[0])} in iteration "
                   f"{2 if k == 0 else 1}", k)
+
+
+def _same_atom(a, b):
+    if isinstance(a, Lit) or isinstance(b, Lit):
+        return isinstance(a, Lit) and isinstance(b, Lit) and a.key() == b.key()
+    return a is b
+
+
+def _initial(atom, aval, constant):
+    """The initial carry as an operand of the scan: a literal becomes a constant of the
+    program, of the carry's shape and dtype."""
+    if not isinstance(atom, Lit):
+        return atom
+    return constant(np.full(aval.shape, atom.value, dtype=aval.dtype))
 
 
 def _odd_one(kinds):

@@ -160,19 +160,26 @@ def test_jumping_slices_and_changing_numbers_reroll(fun, monkeypatch):
     _check_against_unrolled_and_fd(fun, args, "numpy", monkeypatch)
 
 
-def test_two_loops_that_differ_in_a_number_stay_two_loops():
+def test_two_loops_that_differ_in_a_number_roll_with_the_number_per_iteration(monkeypatch):
     def two_phases(params, xs, ys):
         Wx, Wh, b, Wo, bo = params
-        h = np.zeros(Wh.shape[0])
+        h = np.zeros(Wh.shape[0]) + b
         for t in range(xs.shape[0]):
             h = np.tanh(xs[t] @ Wx + 0.5 * (h @ Wh) + b)
         for t in range(xs.shape[0]):
             h = np.tanh(xs[t] @ Wx + 0.25 * (h @ Wh) + b)
         return np.sum(h ** 2)
     args = loops.arguments("rnn", steps=10)
-    scans = _scans(optad.make_program(two_phases, *args))
-    assert len(scans) == 2
-    assert_close(optad.jit(two_phases, backend="numpy")(*args), two_phases(*args), rtol=1e-12)
+    (scan,) = _scans(optad.make_program(two_phases, *args))
+    assert scan.params["length"] == 20
+    _check_against_unrolled_and_fd(two_phases, args, "numpy", monkeypatch)
+
+
+def test_an_accumulator_starting_at_zero_needs_no_peeling():
+    (scan,) = _scans(optad.make_program(loops.accumulate, *loops.arguments("accumulate")))
+    assert scan.params["length"] == 12
+    (loop,) = optad.explain_rerolls(loops.accumulate, *loops.arguments("accumulate"))
+    assert loop.before == loop.after == 0
 
 
 def test_the_printer_names_the_rerolled_loop():
