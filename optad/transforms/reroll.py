@@ -22,6 +22,7 @@ from ..ir.program import Lit, Program, freeze_params
 from ..primitives.shape import slice_p
 from . import reroll_explain as explain
 from .reroll_emit import written
+from .reroll_restack import restack
 from .reroll_roll import Refusal, roll
 
 MIN_ITERATIONS = 3
@@ -29,6 +30,7 @@ MIN_EQUATIONS = 12
 MAX_PERIOD = 400
 MAX_PEELED = 4          # iterations peeled off the ends of one run, in all
 MAX_REFUSED = 64        # runs refused before the search stops
+MAX_SHIFTS = 8          # other starts tried for a run with equations to spare
 
 
 def enabled() -> bool:
@@ -70,37 +72,55 @@ def reroll(program: Program) -> Program:
             else:
                 program, loop = outcome
                 rolled.append(loop)
+    program = restack(program)
     explain.announce(program, rolled, refused)
     return program
 
 
-def _roll_peeling(program, start, period, count, tried):
-    """Roll the run, peeling iterations off its ends while the one that breaks the pattern is
-    the first or the last; returns (program, Rolled) or a Refused for the whole run."""
-    first_refusal = None
-    lo, n = start, count
-    for _ in range(MAX_PEELED + 1):
+def _roll_peeling(program, start, period, count, slack, tried):
+    """Roll the run; returns (program, Rolled) or a Refused for the whole run.
+
+    A run with ``slack`` equations to spare can start at several places (the block is then a
+    rotation of the loop body): the start whose scan takes the fewest operands wins.  If no
+    start rolls, iterations are peeled off the run's ends while the one that breaks the
+    pattern is the first or the last."""
+    best, first_refusal = None, None
+    for shift in range(min(slack, MAX_SHIFTS) + 1):
+        tried.add((start + shift, period, count))
+        try:
+            outcome = roll(program, start + shift, period, count)
+        except Refusal as refusal:
+            first_refusal = first_refusal or refusal
+            continue
+        if best is None or len(outcome[1].inputs) < len(best[1][1].inputs):
+            best = (start + shift, outcome)
+    if best is not None:
+        lo, (rolled, scan, stacked) = best
+        return rolled, explain.rolled_loop(program, lo, period, count, scan, stacked)
+    refusal, lo, n = first_refusal, start, count
+    for _ in range(MAX_PEELED):
+        if n - 1 < MIN_ITERATIONS or period * (n - 1) < MIN_EQUATIONS:
+            break
+        if refusal.block == 0:
+            lo, n = lo + period, n - 1
+        elif refusal.block == n - 1:
+            n -= 1
+        else:
+            break
         tried.add((lo, period, n))
         try:
             rolled, scan, stacked = roll(program, lo, period, n)
-        except Refusal as refusal:
-            first_refusal = first_refusal or refusal
-            if n - 1 < MIN_ITERATIONS or period * (n - 1) < MIN_EQUATIONS:
-                break
-            if refusal.block == 0:
-                lo, n = lo + period, n - 1
-            elif refusal.block == n - 1:
-                n -= 1
-            else:
-                break
+        except Refusal as again:
+            refusal = again
             continue
-        return rolled, explain.rolled_loop(program, lo, period, n, start, count, scan, stacked)
+        return rolled, explain.rolled_loop(program, lo, period, n, scan, stacked)
     return explain.Refused(program.eqns[start:start + period * count], period, count,
                            first_refusal.reason, first_refusal.quiet)
 
 
 def _best_run(program, tried, numbers=True):
-    """(start, period, count) of the longest repeated run not yet tried, or None."""
+    """(start, period, count, slack) of the longest repeated run not yet tried (slack: the
+    equations the run covers beyond its whole blocks), or None."""
     eqns = program.eqns
     n = len(eqns)
     if n < MIN_EQUATIONS:
@@ -123,5 +143,5 @@ def _best_run(program, tried, numbers=True):
             if key in tried:
                 continue
             if best is None or covered > best[1] * best[2]:
-                best = key
+                best = key + (int(end - begin + period - covered),)
     return best

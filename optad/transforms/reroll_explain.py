@@ -174,9 +174,8 @@ def _same_lines(eqns, lines, step):
     return n
 
 
-def rolled_loop(program, lo, period, n, start, count, scan, stacked) -> Rolled:
-    """The report of eqns[lo:lo + period * n] of ``program`` rolled into ``scan`` (the run
-    found was [start, start + period * count))."""
+def rolled_loop(program, lo, period, n, scan, stacked) -> Rolled:
+    """The report of eqns[lo:lo + period * n] of ``program`` rolled into ``scan``."""
     eqns = program.eqns
     block = eqns[lo:lo + period]
     lines = {e.where for e in block}
