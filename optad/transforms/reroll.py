@@ -16,12 +16,14 @@ traced program, which loops were rolled and which were not and why (reroll_expla
 """
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from ..ir.program import Lit, Program, freeze_params
 from ..primitives.shape import slice_p
 from . import reroll_explain as explain
-from .reroll_emit import written
+from .reroll_emit import frozen_params, written
 from .reroll_restack import restack
 from .reroll_roll import Refusal, roll
 
@@ -29,12 +31,25 @@ MIN_ITERATIONS = 3
 MIN_EQUATIONS = 12
 MAX_PERIOD = 400
 MAX_PEELED = 4          # iterations peeled off the ends of one run, in all
-MAX_REFUSED = 64        # runs refused before the search stops
-MAX_SHIFTS = 8          # other starts tried for a run with equations to spare
+MAX_REFUSED = 32        # runs refused before a search stops
+MAX_SHIFTS = 8          # other starts tried for a run with equations to spare,
+SHIFT_BUDGET = 100_000  # ... while they look at no more equations than this in all
 
 
 def enabled() -> bool:
     return explain.mode() != "off"
+
+
+_SIGNATURES = (weakref.WeakKeyDictionary(), weakref.WeakKeyDictionary())
+
+
+def _code(eqn, numbers):
+    """The signature of ``eqn``, computed once per equation."""
+    table = _SIGNATURES[numbers]
+    sig = table.get(eqn)
+    if sig is None:
+        sig = table[eqn] = _signature(eqn, numbers)
+    return sig
 
 
 def _signature(eqn, numbers=True):
@@ -44,7 +59,8 @@ def _signature(eqn, numbers=True):
     params = eqn.params
     if eqn.primitive is slice_p:   # the start may move with the iteration (roll checks how)
         params = {k: v for k, v in params.items() if k != "starts"}
-    return (eqn.primitive.name, freeze_params(params),
+    return (eqn.primitive.name, frozen_params(eqn) if params is eqn.params else
+            freeze_params(params),
             tuple((a.aval.shape, a.aval.dtype.str,
                    a.key() if numbers and isinstance(a, Lit) else None)
                   for a in eqn.inputs),
@@ -61,8 +77,8 @@ def reroll(program: Program) -> Program:
     # then, in what is left, runs alike to their numbers (a run of the first kind refused for
     # a changing exponent, say, may hold runs of the second)
     for numbers in (False, True):
-        tried = set()
-        while len(refused) < MAX_REFUSED:
+        tried, refused_before = set(), len(refused)
+        while len(refused) - refused_before < MAX_REFUSED:
             candidate = _best_run(program, tried, numbers)
             if candidate is None:
                 break
@@ -85,7 +101,8 @@ def _roll_peeling(program, start, period, count, slack, tried):
     start rolls, iterations are peeled off the run's ends while the one that breaks the
     pattern is the first or the last."""
     best, first_refusal = None, None
-    for shift in range(min(slack, MAX_SHIFTS) + 1):
+    shifts = min(slack, MAX_SHIFTS, SHIFT_BUDGET // (period * count))
+    for shift in range(shifts + 1):
         tried.add((start + shift, period, count))
         try:
             outcome = roll(program, start + shift, period, count)
@@ -118,6 +135,21 @@ def _roll_peeling(program, start, period, count, slack, tried):
                            first_refusal.reason, first_refusal.quiet)
 
 
+_CODES = (weakref.WeakKeyDictionary(), weakref.WeakKeyDictionary())
+
+
+def _codes(program, numbers):
+    """One integer per equation, equal for equal signatures (the equations reroll wrote
+    itself get codes of their own), kept while the program is searched again."""
+    sig = _CODES[numbers].get(program)
+    if sig is None:
+        codes = {}
+        sig = np.array([-1 - i if written(e) else codes.setdefault(_code(e, numbers), len(codes))
+                        for i, e in enumerate(program.eqns)], dtype=np.int64)
+        _CODES[numbers][program] = sig
+    return sig
+
+
 def _best_run(program, tried, numbers=True):
     """(start, period, count, slack) of the longest repeated run not yet tried (slack: the
     equations the run covers beyond its whole blocks), or None."""
@@ -125,9 +157,7 @@ def _best_run(program, tried, numbers=True):
     n = len(eqns)
     if n < MIN_EQUATIONS:
         return None
-    codes = {}
-    sig = np.array([-1 - i if written(e) else codes.setdefault(_signature(e, numbers), len(codes))
-                    for i, e in enumerate(eqns)], dtype=np.int64)
+    sig = _codes(program, numbers)
     best = None
     for period in range(1, min(MAX_PERIOD, n // MIN_ITERATIONS) + 1):
         same = sig[:-period] == sig[period:]

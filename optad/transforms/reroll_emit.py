@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import weakref
 
-from ..ir.program import Eqn, Lit, Var
+from ..ir.program import Eqn, Lit, Var, freeze_params
 
 WRITTEN = weakref.WeakSet()
 
@@ -23,3 +23,27 @@ def emit(new, primitive, inputs, params, where):
 
 def written(eqn) -> bool:
     return eqn in WRITTEN
+
+
+_FROZEN = weakref.WeakKeyDictionary()
+
+
+def frozen_params(eqn):
+    """``freeze_params(eqn.params)``, computed once per equation (the search compares the
+    parameters of every equation of a long unrolled program many times)."""
+    value = _FROZEN.get(eqn)
+    if value is None:
+        value = _FROZEN[eqn] = freeze_params(eqn.params)
+    return value
+
+
+_DEFINED = weakref.WeakKeyDictionary()
+
+
+def definitions(program):
+    """{var id: (equation index, output index)} of a program's equations, built once."""
+    table = _DEFINED.get(program)
+    if table is None:
+        table = _DEFINED[program] = {v.id: (g, o) for g, eqn in enumerate(program.eqns)
+                                     for o, v in enumerate(eqn.outputs)}
+    return table

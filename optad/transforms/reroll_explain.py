@@ -69,8 +69,8 @@ class LoopReport:
             text += ", reading " + " and ".join(reads) + " as its xs"
         if self.before or self.after:
             text += (f"; {self.before} equation(s) before it and {self.after} after it from "
-                     "the same lines stay unrolled (iterations that differ from the rest, "
-                     "e.g. a carry that starts as a constant)")
+                     "the same lines stay unrolled (the iterations, or parts of them, that "
+                     "differ from the rest, e.g. where a carry starts as a NumPy constant)")
         return text
 
     def note(self):
@@ -79,9 +79,11 @@ class LoopReport:
         if not self.rerolled:
             return (f"not rerolled: {self.iterations} repeats of {self.equations} equations "
                     f"(loop at {line}): {self.reason}")
-        text = f"rerolled: {self.iterations} iterations of {self.equations} equations (loop at {line})"
+        text = (f"rerolled: {self.iterations} iterations of {self.equations} equations "
+                f"(loop at {line})")
         if self.before or self.after:
-            text += f"; unrolled from the same lines: {self.before} equations before, {self.after} after"
+            text += (f"; unrolled from the same lines: {self.before} equations before, "
+                     f"{self.after} after")
         return text
 
 

@@ -23,7 +23,7 @@ import numpy as np
 from ..ir.program import Eqn, Lit, Program, ShapedArray, Var, freeze_params
 from ..primitives.loops import INDEX_DTYPE, scan_p
 from ..primitives.shape import broadcast_p, slice_p, stack_p, unstack_p
-from .reroll_emit import emit
+from .reroll_emit import definitions, emit, frozen_params
 from .reroll_explain import short_where
 from .reroll_slices import NotAffine, moving_slice, stacked_slices
 
@@ -56,10 +56,7 @@ def roll(program: Program, start: int, period: int, count: int):
     what the loop stacks; raises Refusal."""
     eqns = program.eqns
     stop = start + period * count
-    where = {}   # var id -> (eqn index, output index)
-    for g, eqn in enumerate(eqns):
-        for o, v in enumerate(eqn.outputs):
-            where[v.id] = (g, o)
+    where = definitions(program)   # var id -> (eqn index, output index)
 
     def classify(atom, k):
         if isinstance(atom, Lit):
@@ -83,8 +80,8 @@ def roll(program: Program, start: int, period: int, count: int):
     slots = {}   # (eqn position, input position) -> kind and details
     moving = {}  # eqn position -> (source, starts_0, delta, axis): a slice that moves
     for j in range(period):
-        frozen = freeze_params(block(j, 0).params)
-        if any(freeze_params(block(j, k).params) != frozen for k in range(1, count)):
+        frozen = frozen_params(block(j, 0))
+        if any(frozen_params(block(j, k)) != frozen for k in range(1, count)):
             moving[j] = _moving(block, j, count,
                                 [classify(block(j, k).inputs[0], k) for k in range(count)])
             continue
@@ -202,8 +199,10 @@ def roll(program: Program, start: int, period: int, count: int):
         return atom if isinstance(atom, Lit) else subst.get(atom.id, atom)
 
     for eqn in eqns[stop:]:
-        new.append(Eqn(eqn.primitive, tuple(map(sub, eqn.inputs)), eqn.params, eqn.outputs,
-                       eqn.where))
+        ins = tuple(map(sub, eqn.inputs))
+        if any(a is not b for a, b in zip(ins, eqn.inputs)):
+            eqn = Eqn(eqn.primitive, ins, eqn.params, eqn.outputs, eqn.where)
+        new.append(eqn)
     rolled = Program(program.inputs, program.constvars + tuple(v for v, _ in added),
                      program.constvalues + tuple(value for _, value in added), tuple(new),
                      tuple(map(sub, program.outputs)))
