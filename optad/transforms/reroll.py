@@ -3,12 +3,14 @@
 Tracing unrolls ``for W in Ws: h = np.tanh(W @ h)`` into the same few equations once per
 iteration.  This pass finds a run of n consecutive blocks of P equations that record the same
 primitives, parameters, shapes and dtypes -- except the start of a slice, which may move with
-the iteration (``xs[t]``) -- and rolls it into one scan equation whose body is one block
+the iteration (``xs[t]``), and, in a first search, the values of literals (``t * dt``; a carry
+that starts as ``loss = 0.0``) -- and rolls it into one scan equation whose body is one block
 (reroll_roll.py says which operand patterns roll; reroll_slices.py how moving slices become
-the scan's xs).  A loop whose first or last iterations differ from the rest (a carry that
-starts as a constant, ``loss = 0.0``) is rolled without them: they stay before or after the
-scan, unrolled.  Results equal the unrolled program's to rounding; trace-and-compile cost then
-follows the body, not the trip count.
+the scan's xs; reroll_restack.py tidies the rows one loop hands the next).  A loop whose first
+or last iterations differ from the rest in what they compute (a carry that starts as
+``np.zeros(n)``, whose first product NumPy computed while tracing) is rolled without them:
+they stay before or after the scan, unrolled.  Results equal the unrolled program's to
+rounding; trace-and-compile cost then follows the body, not the trip count.
 
 ``OPTAD_REROLL=0`` keeps traced loops unrolled; ``OPTAD_REROLL=explain`` prints, for every
 traced program, which loops were rolled and which were not and why (reroll_explain.py, also

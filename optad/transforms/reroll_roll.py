@@ -6,13 +6,15 @@ pattern in every block:
 
     internal  defined earlier in the same block (same position)
     carry     defined in the previous block (same position); in the first block, any value
-              defined before the run (the initial carry)
+              defined before the run, or a literal (the initial carry: ``loss = 0.0``)
     constant  one value defined before the run, read by every block
     x         a different value in each block, all of one shape and dtype (stacked into xs)
+    lits      a literal whose value changes from block to block (``t * dt``), operand of an
+              add, sub, mul, div, max or min: a constant array of the values is an xs
 
-and a ``slice`` whose start moves by a fixed amount each block, of one array defined before
-the run (``xs[t]``), is an x too: the slices of all blocks are computed at once, before the
-loop (reroll_slices.py).  The run becomes one scan equation whose body is the last block;
+and a ``slice`` of one array defined before the run whose start moves along one axis
+(``xs[t]``, ``xs[order[t]]``) is an x too: the slices of all blocks are computed at once, before
+the loop (reroll_slices.py).  The run becomes one scan equation whose body is the last block;
 values of the run read after it come from the final carry or from the stacked ys.  When a slot
 breaks the pattern, ``Refusal`` says which equation, where, and how.
 """
