@@ -24,7 +24,7 @@ import numpy as np
 
 from ..ir.program import Eqn, Lit, Program, ShapedArray, Var, freeze_params
 from ..primitives.loops import INDEX_DTYPE, scan_p
-from ..primitives.shape import broadcast_p, slice_p, stack_p, unstack_p
+from ..primitives.shape import broadcast_p, gather_p, slice_p, stack_p, unstack_p
 from .reroll_emit import definitions, emit, frozen_params
 from .reroll_explain import short_where
 from .reroll_slices import NotAffine, moving_slice, stacked_slices
@@ -84,8 +84,11 @@ def roll(program: Program, start: int, period: int, count: int):
     for j in range(period):
         frozen = frozen_params(block(j, 0))
         if any(frozen_params(block(j, k)) != frozen for k in range(1, count)):
-            moving[j] = _moving(block, j, count,
-                                [classify(block(j, k).inputs[0], k) for k in range(count)])
+            sources = [block(j, k).inputs[0] for k in range(count)]
+            kinds = [classify(a, k) for k, a in enumerate(sources)]
+            moving[j] = _moving(block, j, count, kinds)
+            if moving[j][0] is None:   # slices a value of the loop: a gather in the body
+                slots[j, 0] = _slot(kinds, sources, block(j, 0), 0)
             continue
         for q in range(len(block(j, 0).inputs)):
             atoms = [block(j, k).inputs[q] for k in range(count)]
@@ -120,10 +123,15 @@ def roll(program: Program, start: int, period: int, count: int):
     x_in = {}   # the ids of one slot's per-iteration values -> (body input, the values)
     lit_in = {}  # (eqn position, operand) -> (body input, the literal of every iteration)
     moved_in = {}   # eqn position -> body input (the template's own output variable)
+    gathered = {}   # eqn position -> body input (the positions the slice reads this step)
     body_eqns = []
     for j, eqn in enumerate(template):
-        if j in moving:
+        if j in moving and moving[j][0] is not None:
             moved_in[j] = eqn.outputs[0]
+            continue
+        if j in moving:
+            gathered[j] = _gather_in_body(body_eqns, eqn, _body_operand(
+                slots[j, 0], template, carry_in), moving[j][2])
             continue
         ins = []
         for q, atom in enumerate(eqn.inputs):
@@ -154,7 +162,7 @@ def roll(program: Program, start: int, period: int, count: int):
                 ins.append(x_in[key][0])
         body_eqns.append(Eqn(eqn.primitive, tuple(ins), eqn.params, eqn.outputs, eqn.where))
     x_vars = [inner for inner, _ in x_in.values()] + [inner for inner, _ in lit_in.values()]
-    x_vars += list(moved_in.values())
+    x_vars += list(moved_in.values()) + list(gathered.values())
     consts = [outer for outer, _ in const_vars.values()]
     body = Program((index, *[inner for _, inner in const_vars.values()],
                     *[carry_in[rel] for rel in carry_rels], *x_vars), (), (), tuple(body_eqns),
@@ -177,6 +185,11 @@ def roll(program: Program, start: int, period: int, count: int):
         source, starts, axis, delta = moving[j]
         xs.append(stacked_slices(new, source, block(j, 0).params, starts, axis, delta, count,
                                  where_note, constant))
+    for j in gathered:
+        _, starts, axis, _ = moving[j]
+        step, size = block(j, 0).params["steps"][axis], block(j, 0).params["sizes"][axis]
+        xs.append(constant(np.array([[s[axis] + i * step for i in range(size)] for s in starts],
+                                    dtype=INDEX_DTYPE)))
     final = [Var(template[rel[0]].outputs[rel[1]].aval) for rel in carry_rels]
     ys = [Var(ShapedArray((count,) + template[rel[0]].outputs[rel[1]].aval.shape,
                           template[rel[0]].outputs[rel[1]].aval.dtype)) for rel in ys_rels]
@@ -208,7 +221,8 @@ def roll(program: Program, start: int, period: int, count: int):
     rolled = Program(program.inputs, program.constvars + tuple(v for v, _ in added),
                      program.constvalues + tuple(value for _, value in added), tuple(new),
                      tuple(map(sub, program.outputs)))
-    stacked = {"per-iteration values": len(x_in) + len(lit_in), "moving slices": len(moved_in)}
+    stacked = {"per-iteration values": len(x_in) + len(lit_in),
+               "moving slices": len(moved_in) + len(gathered)}
     return rolled, scan, stacked
 
 
@@ -281,16 +295,43 @@ def _moving(block, j, count, source_kinds):
             freeze_params(block(j, i).params[k]) != freeze_params(eqn.params[k])
             for i in range(1, count)))
         raise Refusal(f"{_describe(eqn)}: its parameters {changed} change between iterations")
-    if any(kd is None or kd[0] != "outside" for kd in source_kinds):
-        raise Refusal(f"{_describe(eqn)} slices a value computed inside the loop at a position "
-                      "that moves with the step (only arrays from before the loop can be "
-                      "sliced that way); use optad.scan over the stacked values")
-    sources = [kd[1] for kd in source_kinds]
-    if any(s is not sources[0] for s in sources):
-        raise Refusal(f"{_describe(eqn)} slices a different array in each iteration at a "
-                      "position that moves with the step")
     try:
         starts, axis, delta = moving_slice([block(j, k).params for k in range(count)])
     except NotAffine as e:
         raise Refusal(f"{_describe(eqn)}: {e}") from None
+    if any(kd is None or kd[0] != "outside" for kd in source_kinds):
+        # a value of the loop itself (``state[t]``): gathered in the body at positions that
+        # are an xs of the scan
+        return None, starts, axis, delta
+    sources = [kd[1] for kd in source_kinds]
+    if any(s is not sources[0] for s in sources):
+        raise Refusal(f"{_describe(eqn)} slices a different array in each iteration at a "
+                      "position that moves with the step")
     return sources[0], starts, axis, delta
+
+
+def _body_operand(slot, template, carry_in):
+    if slot[0] == "internal":
+        return template[slot[1][0]].outputs[slot[1][1]]
+    if slot[0] == "carry":
+        return carry_in[slot[1]]
+    raise Refusal(f"a slice at a moving position reads {slot[0]}")
+
+
+def _gather_in_body(body_eqns, eqn, source, axis):
+    """Append to the body the slice ``eqn`` of a value of the loop, its start moving along
+    ``axis``: the other axes sliced as they are, then a gather of the step's positions (a new
+    input of the body, returned)."""
+    p = eqn.params
+    starts, steps, sizes = list(p["starts"]), list(p["steps"]), list(p["sizes"])
+    n = source.aval.shape[axis]
+    starts[axis], steps[axis], sizes[axis] = 0, 1, n
+    x = source
+    if tuple(sizes) != tuple(source.aval.shape) or any(starts) or any(s != 1 for s in steps):
+        x = Var(ShapedArray(tuple(sizes), source.aval.dtype))
+        body_eqns.append(Eqn(slice_p, (source,), {"starts": tuple(starts),
+                                                  "steps": tuple(steps),
+                                                  "sizes": tuple(sizes)}, (x,), eqn.where))
+    positions = Var(ShapedArray((p["sizes"][axis],), INDEX_DTYPE))
+    body_eqns.append(Eqn(gather_p, (x, positions), {"axis": axis}, eqn.outputs, eqn.where))
+    return positions

@@ -86,7 +86,7 @@ def backwards(params, xs, ys):
 
 def own_state_entry(params, xs, ys):
     """Reads the t-th entry of its own state: a slice of a value computed inside the loop at a
-    position that moves with the step, which does not reroll."""
+    position that moves with the step (a gather in the loop body)."""
     Wx, Wh, b, Wo, bo = params
     state = np.tanh(xs @ Wx[:, :1])[:, 0]          # one value per step, computed once
     loss = 0.0
@@ -96,8 +96,21 @@ def own_state_entry(params, xs, ys):
     return loss
 
 
+def diagonal(params, xs, ys):
+    """Reads the diagonal of a square array, gram[t, t]: a slice whose start moves along two
+    axes at once, which does not reroll."""
+    Wx, Wh, b, Wo, bo = params
+    gram = xs @ xs.T
+    h = np.zeros(Wh.shape[0])
+    loss = 0.0
+    for t in range(xs.shape[0]):
+        h = np.tanh(gram[t, t] * b + h @ Wh)
+        loss = loss + np.mean((h @ Wo + bo - ys[t]) ** 2)
+    return loss
+
+
 MODELS = {f.__name__: f for f in (rnn, rnn_zip, rnn_columns, gru, accumulate, windows,
-                                   backwards)}
+                                   backwards, own_state_entry)}
 
 
 def data(steps=12, d=3, hidden=4, out=2, seed=0):
