@@ -199,15 +199,13 @@ def annotate(var: Var, text: str) -> None:
         del _NOTES[next(iter(_NOTES))]
 
 
+def note_of(eqn: Eqn):
+    """The note attached to ``eqn`` (see annotate), or None."""
+    return _NOTES.get(eqn.outputs[0].id) if eqn.outputs else None
+
+
 def format_eqn(eqn: Eqn, name) -> str:
     """One line per equation; a program parameter (a loop body) follows it, indented."""
-    note = _NOTES.get(eqn.outputs[0].id) if eqn.outputs else None
-    if note is not None:
-        return f"# {note}\n" + _format_eqn(eqn, name)
-    return _format_eqn(eqn, name)
-
-
-def _format_eqn(eqn: Eqn, name) -> str:
     outs = " ".join(f"{name(v)}:{v.aval}" for v in eqn.outputs)
     ins = " ".join(name(v) for v in eqn.inputs)
     simple = {k: v for k, v in eqn.params.items() if not isinstance(v, Program)}
@@ -229,6 +227,9 @@ def format_program(program: Program, name=None) -> str:
     consts = ", ".join(f"{name(v)}:{v.aval}" for v in program.constvars)
     lines = [f"{{ lambda {ins}" + (f" ; constants {consts}" if consts else "") + " ."]
     for eqn in program.eqns:
+        note = note_of(eqn)
+        if note is not None:
+            lines.append(f"    # {note}")
         lines += ["    " + line for line in format_eqn(eqn, name).split("\n")]
     outs = ", ".join(name(v) for v in program.outputs)
     lines.append(f"  in ( {outs} ) }}")
