@@ -4,8 +4,9 @@
     f = lambda x: np.sum(np.tanh(x) ** 2)
     optad.grad(f)(np.ones(3)); optad.hvp(f)(np.ones(3), np.eye(3)[0])
 """
-from .api import (checkpoint, grad, hvp, jit, jvp, make_program, show_source,  # noqa: F401
-                  value_and_grad, vjp)
+from .api import (checkpoint, explain_rerolls, grad, hvp, jit, jvp, make_program,  # noqa: F401
+                  show_source, value_and_grad, vjp)
+from .transforms.reroll_explain import RerollWarning  # noqa: F401
 from .jacobians import hessian, jacfwd, jacobian, jacrev  # noqa: F401
 from .loops import fori_loop, scan, while_loop  # noqa: F401
 from .ir import Program, typecheck  # noqa: F401
@@ -50,5 +51,6 @@ def __getattr__(name):
 
 
 __all__ = ["grad", "value_and_grad", "jvp", "vjp", "hvp", "jacfwd", "jacrev", "jacobian",
-           "hessian", "checkpoint", "jit", "fori_loop", "scan", "while_loop", "make_program", "show_source", "minimize",
+           "hessian", "checkpoint", "jit", "fori_loop", "scan", "while_loop", "make_program", "show_source",
+           "explain_rerolls", "RerollWarning", "minimize",
            "OptimizeResult", "finite_diff", "zero_order", "numpy", "typecheck", "Program"]

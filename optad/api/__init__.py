@@ -18,7 +18,7 @@ re-emits its program there, so transformations nest and close over traced values
 """
 from .checkpoint import checkpoint  # noqa: F401
 from .derivatives import Grad, Hvp, ValueAndGrad, grad, hvp, value_and_grad  # noqa: F401
-from .inspection import Source, make_program, show_source  # noqa: F401
+from .inspection import Source, explain_rerolls, make_program, show_source  # noqa: F401
 from .jit import Jit, jit  # noqa: F401
 from .linear_maps import LinearMap, jvp, linear_map, vjp  # noqa: F401
 from .transformed import DEFAULT_BACKEND, Transformed  # noqa: F401

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from .. import tree
 from ..backends import get_backend
+from ..transforms.reroll_explain import collecting
 from .jit import Jit
 from .signature import signature_of, trace_path, traced_values
 from .paths import guarded_programs
@@ -23,6 +24,16 @@ def make_program(fun, *example_args):
     values = traced_values(signature, tree.flatten(tuple(example_args))[0])
     program, _, decisions, _ = trace_path(fun, signature, values)
     return guarded_programs(program, lambda main: main)[0] if decisions else program
+
+
+def explain_rerolls(fun, *example_args):
+    """Which Python loops of ``fun`` were rerolled into scans when traced at these example
+    arguments, and for those that stayed unrolled, why.  Returns a list of LoopReports
+    (``print`` it); each has ``rerolled``, ``where`` (the loop's first line), ``iterations``,
+    ``equations`` (per iteration) and ``reason``."""
+    with collecting() as report:
+        make_program(fun, *example_args)
+    return report
 
 
 def show_source(transformed_fun, *example_args):

@@ -185,6 +185,25 @@ def format_param(value) -> str:
     return str(value)
 
 
+# Notes a pass attaches to an equation (the reroll pass: "rerolled: loop at ..."), printed as a
+# comment above it.  Keyed by the id of the equation's first output variable, which survives
+# the rewrites that rebuild an equation; the oldest notes are dropped beyond _MAX_NOTES.
+_NOTES: dict = {}
+_MAX_NOTES = 4096
+
+
+def annotate(var: Var, text: str) -> None:
+    """Show ``text`` as a comment above the equation that defines ``var``."""
+    _NOTES[var.id] = text
+    while len(_NOTES) > _MAX_NOTES:
+        del _NOTES[next(iter(_NOTES))]
+
+
+def note_of(eqn: Eqn):
+    """The note attached to ``eqn`` (see annotate), or None."""
+    return _NOTES.get(eqn.outputs[0].id) if eqn.outputs else None
+
+
 def format_eqn(eqn: Eqn, name) -> str:
     """One line per equation; a program parameter (a loop body) follows it, indented."""
     outs = " ".join(f"{name(v)}:{v.aval}" for v in eqn.outputs)
@@ -208,6 +227,9 @@ def format_program(program: Program, name=None) -> str:
     consts = ", ".join(f"{name(v)}:{v.aval}" for v in program.constvars)
     lines = [f"{{ lambda {ins}" + (f" ; constants {consts}" if consts else "") + " ."]
     for eqn in program.eqns:
+        note = note_of(eqn)
+        if note is not None:
+            lines.append(f"    # {note}")
         lines += ["    " + line for line in format_eqn(eqn, name).split("\n")]
     outs = ", ".join(name(v) for v in program.outputs)
     lines.append(f"  in ( {outs} ) }}")
