@@ -214,9 +214,10 @@ class TieredKernel:
         elif not self.gave_up and self.evaluated >= self.hot and \
                 time.monotonic() >= self.retry_at:
             started = self._start(args)
-            if started is None:
-                return self._switch(*args)
-            if started is BUSY:
+            if started is None:   # nothing to wait for: load (or compile) beside the caller
+                self.worker_done = True
+                self._load_beside(args)
+            elif started is BUSY:
                 self.retry_at = time.monotonic() + RETRY_SECONDS
         self.last_args = args
         t0 = time.perf_counter()
@@ -235,14 +236,19 @@ class TieredKernel:
         finished(self.worker, self.payload)
         self.worker_done = True
         if code == 0:
-            self.loader = threading.Thread(target=self._load, args=(args,), daemon=True,
-                                           name="optad kernel load")
-            self.loader.start()
+            self._load_beside(args)
             return
         count = count_failure(self.module, code)
         self.gave_up = True
         if count >= MAX_FAILURES:
             _warn_given_up(self.module, count)
+
+    def _load_beside(self, args):
+        """A thread loads the machine code (compiling it if the cache has none for these
+        argument types) while calls go on on the evaluator."""
+        self.loader = threading.Thread(target=self._load, args=(args,), daemon=True,
+                                       name="optad kernel load")
+        self.loader.start()
 
     def _load(self, args):
         try:
