@@ -87,11 +87,15 @@ class Integer(Kind):
             self.minimum, f"an integer >= {self.minimum}")
 
     def check(self, value):
-        number = as_number(value)
-        if number is None or not math.isfinite(number) or not number.is_integer() \
-                or number < self.minimum:
+        if isinstance(value, (numbers.Integral, np.integer)) and not isinstance(value, bool):
+            exact = int(value)            # not through a float: a large seed stays exact
+        else:
+            number = as_number(value)
+            integral = number is not None and math.isfinite(number) and number.is_integer()
+            exact = int(number) if integral else None
+        if exact is None or exact < self.minimum:
             self.reject(value)
-        return int(number)
+        return exact
 
 
 class Number(Kind):
