@@ -124,7 +124,7 @@ def _cmd_list(args) -> int:
     import inspect
 
     from .experiments.config import PLOT_KINDS
-    from .experiments.methods import METHOD_DESCRIPTIONS, METHOD_OPTIONS, describe_kind
+    from .experiments.methods import METHOD_DESCRIPTIONS, METHOD_OPTIONS
     from .problems import PROBLEMS
 
     print("problems (problem.params with defaults):")
@@ -136,8 +136,8 @@ def _cmd_list(args) -> int:
     print("\nmethods (methods[].options):")
     for method, options in METHOD_OPTIONS.items():
         print(f"  {method}: {METHOD_DESCRIPTIONS[method]}")
-        for option, (kind, help_text) in options.items():
-            print(f"      {option:<11} {describe_kind(kind)}: {help_text}")
+        for name, option in options.items():
+            print(f"      {name:<11} {option.describe()}")
     print("\nplots:")
     for kind, text in PLOT_KINDS.items():
         print(f"  {kind:<11} {text}")

@@ -7,6 +7,7 @@ iterates in this process or on a cluster.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import threading
 import time
@@ -17,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..problems import make_problem
-from .config import Config, MethodSpec
+from .config import Config, MethodSpec, minimize_bounds, optimum_in_box
 from .history import first_reaching, normalise_history
 from .rundir import safe_name
 
@@ -86,24 +87,24 @@ class _BudgetCallback:
             raise StopIteration
 
 
-def _minimize(fun, x0, method, args, options, callback, backend):
+def _minimize(fun, x0, method, args, options, callback, backend, bounds=None):
     import optad
     return optad.minimize(fun, x0, method=method, args=args, options=options,
-                          callback=callback, backend=backend)
+                          callback=callback, backend=backend, bounds=bounds)
 
 
-def _minimize_with_fallback(problem, x0, job, options, callback, backend):
+def _minimize_with_fallback(problem, x0, job, options, callback, backend, bounds=None):
     """Run optad.minimize; a numba backend that is not implemented falls back to numpy."""
     try:
         return _minimize(problem.f, x0, job.method.method, problem.data, options, callback,
-                         backend), backend
+                         backend, bounds), backend
     except NotImplementedError as error:
         if backend != "numba":
             raise
         warnings.warn(f"backend 'numba' is not available for this problem ({error}); "
                       f"using backend 'numpy' instead", RuntimeWarning, stacklevel=2)
         return _minimize(problem.f, x0, job.method.method, problem.data, options, callback,
-                         "numpy"), "numpy"
+                         "numpy", bounds), "numpy"
 
 
 _COMPILE_HERE = {"lock": threading.Lock(), "depth": 0, "saved": None}
@@ -144,6 +145,10 @@ def _run_job(config_dict: dict, job_dict: dict, progress=None) -> dict:
     job = Job(job_dict["index"], job_dict["sweep_value"], MethodSpec(**job_dict["method"]),
               job_dict["seed"])
     problem = make_problem(config.problem.name, **config.problem_params(job.sweep_value))
+    bounds = minimize_bounds(config.problem.bounds)
+    if bounds is not None:   # f* of the unbounded problem holds only if its minimiser is inside
+        problem = dataclasses.replace(problem,
+                                      f_star=optimum_in_box(problem, config.problem.bounds))
     options = method_options(config, job)
     x0 = problem.x0(job.seed)
 
@@ -153,7 +158,7 @@ def _run_job(config_dict: dict, job_dict: dict, progress=None) -> dict:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         _, backend = _minimize_with_fallback(problem, x0, job, {**options, "maxiter": 1},
-                                             None, config.backend)
+                                             None, config.backend, bounds)
     warmup_s = time.perf_counter() - warm_start
 
     stop_below = config.target if config.budget.stop_at_target else None
@@ -168,7 +173,7 @@ def _run_job(config_dict: dict, job_dict: dict, progress=None) -> dict:
         warnings.simplefilter("always")
         start = time.perf_counter()
         result = _minimize(problem.f, x0, job.method.method, problem.data, options, callback,
-                           backend)
+                           backend, bounds)
         wall_s = time.perf_counter() - start
     history = normalise_history(result.history, problem.f_star)
     target = config.target

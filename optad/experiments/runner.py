@@ -41,7 +41,8 @@ def _summary(config: Config, records: list, status: str, started: float) -> dict
         "name": config.name,
         "description": config.description,
         "status": status,
-        "problem": {"name": config.problem.name, "params": config.problem.params},
+        "problem": {"name": config.problem.name, "params": config.problem.params,
+                    "bounds": config.problem.bounds},
         "sweep": None if config.sweep is None else
         {"param": config.sweep.param, "values": list(config.sweep.values)},
         "target": config.target,
