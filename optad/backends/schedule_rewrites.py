@@ -60,23 +60,30 @@ def merge_pad_sums(eqns, needed_after):
     producer = {eqn.outputs[0].id: eqn for eqn in eqns if len(eqn.outputs) == 1}
 
     def pads(atom, shape, dtype):
-        """The pad equations summed into ``atom`` and the equations that would go, or None."""
-        if not isinstance(atom, Var) or atom.shape != shape or atom.dtype != dtype or \
-                uses.get(atom.id) != 1 or atom.id in needed_after or atom.id not in producer:
-            return None
-        eqn = producer[atom.id]
-        if eqn.primitive is sh.pad_p:
-            return [eqn], [eqn]
-        if eqn.primitive is ew.add_p:
-            left, right = (pads(a, shape, dtype) for a in eqn.inputs)
-            if left and right:
-                return left[0] + right[0], left[1] + right[1] + [eqn]
-        return None
+        """The pad equations summed into ``atom`` (left to right) and the equations that
+        would go, or None.  A sum of thousands of terms is a chain that deep: walked with a
+        stack of its own, not Python's."""
+        found, gone, todo = [], [], [atom]
+        while todo:
+            atom = todo.pop()
+            if not isinstance(atom, Var) or atom.shape != shape or atom.dtype != dtype or \
+                    uses.get(atom.id) != 1 or atom.id in needed_after or \
+                    atom.id not in producer:
+                return None
+            eqn = producer[atom.id]
+            if eqn.primitive is sh.pad_p:
+                found.append(eqn)
+            elif eqn.primitive is ew.add_p:
+                todo.extend(reversed(eqn.inputs))
+            else:
+                return None
+            gone.append(eqn)
+        return found, gone
 
     replaced, removed = {}, set()
-    for eqn in eqns:
+    for eqn in reversed(eqns):   # outermost sums first: the sums inside them go with them
         out = eqn.outputs[0] if len(eqn.outputs) == 1 else None
-        if eqn.primitive is not ew.add_p or not out.shape:
+        if eqn.primitive is not ew.add_p or not out.shape or id(eqn) in removed:
             continue
         found = [pads(a, out.shape, out.dtype) for a in eqn.inputs]
         if not all(found) or not 0 < int(np.prod(out.shape)) <= 1 << 22:

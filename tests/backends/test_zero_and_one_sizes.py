@@ -158,3 +158,30 @@ def test_numba_equals_numpy_at_zero_and_one(n):
     f = FORWARD_ONLY["while"]
     np.testing.assert_allclose(optad.jit(f, backend="numba")(a), optad.jit(f, backend="numpy")(a),
                                rtol=1e-13, atol=1e-13)
+
+
+def test_a_sum_of_thousands_of_pads_is_scheduled_without_recursion():
+    """merge_pad_sums walked a sum of pads by recursion, one level per addition: a gradient
+    assembled from thousands of padded terms (an RK4 loop left unrolled) hit Python's
+    recursion limit while its kernel was scheduled."""
+    from optad.backends.schedule_rewrites import merge_pad_sums, pad_sum_p
+    from optad.ir.program import ShapedArray
+    from optad.primitives import elementwise as ew
+    from optad.primitives import shape as sh
+    from optad.trace.tracer import make_program_flat
+
+    n = 3000
+
+    def many(x):
+        total = None
+        for i in range(n):
+            term = sh.pad(ew.mul(sh.slice_array(x, (i,), (1,), (1,)), float(i % 7 + 1)),
+                          (i,), (1,), (n,))
+            total = term if total is None else ew.add(total, term)
+        return [total]
+
+    program = make_program_flat(many, [ShapedArray((n,), np.dtype(np.float64))])
+    eqns = merge_pad_sums(list(program.eqns), set())
+    sums = [e for e in eqns if e.primitive is pad_sum_p]
+    assert len(sums) == 1 and len(sums[0].inputs) == n
+    assert not any(e.primitive.name in ("add", "pad") for e in eqns)
