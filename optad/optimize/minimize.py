@@ -13,7 +13,7 @@ from .driver import run
 from .methods import METHODS
 from .methods.boxed import BOUNDED
 from .methods.constrained import CONSTRAINED
-from .objective import make_problem
+from .objective import flat_start, make_problem
 from .options import OptimizeWarning, checked
 
 
@@ -118,15 +118,7 @@ def _constrained(fun, x0, method, args, jac, hessp, bounds, constraints, tol, ca
     options = dict(options or {})
     if tol is not None:
         options.setdefault("gtol", checked("tol", tol, "float+"))
-    try:
-        x_flat, unravel = ravel_pytree(x0)
-    except ValueError:
-        raise ValueError("x0 has no array leaves") from None
-    except TypeError as exc:
-        raise TypeError(f"x0 leaves must be real numbers: {exc}") from None
-    x_flat = np.array(x_flat, dtype=unravel.dtype)
-    if not np.all(np.isfinite(x_flat)):
-        raise ValueError("x0 contains NaN or inf")
+    x_flat, unravel = flat_start(x0)
     box = parse_bounds(bounds, x_flat, unravel)
     x_flat = clip_start(x_flat, box)
     parsed = parse_constraints(constraints, x_flat, unravel)

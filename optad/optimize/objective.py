@@ -43,16 +43,9 @@ def _flat_function(fun, unravel):
     return cached
 
 
-def make_problem(fun, x0, args, jac, hessp, backend, needs):
-    """``(problem, flat x0, unravel)`` for minimising ``fun`` from ``x0``; ``needs`` names the
-    calls the method makes (see optimize/calls.py)."""
-    if not callable(fun):
-        raise TypeError(f"fun must be callable, got {type(fun).__name__}")
-    if jac is not None and not (jac is True or callable(jac) or jac in FD_JAC):
-        raise ValueError(f"jac must be None, True, a callable or one of {tuple(FD_JAC)}; "
-                         f"got {jac!r}")
-    if hessp is not None and not callable(hessp):
-        raise TypeError(f"hessp must be callable, got {type(hessp).__name__}")
+def flat_start(x0):
+    """``(x0 as one flat vector, unravel)``, or a clear error for a start with no array leaves,
+    leaves that are not real numbers, NaN or inf."""
     try:
         x_flat, unravel = ravel_pytree(x0)
     except ValueError:
@@ -63,6 +56,20 @@ def make_problem(fun, x0, args, jac, hessp, backend, needs):
     if not np.all(np.isfinite(x_flat)):
         bad = np.flatnonzero(~np.isfinite(x_flat))
         raise ValueError(f"x0 contains NaN or inf (at flat positions {bad[:10].tolist()})")
+    return x_flat, unravel
+
+
+def make_problem(fun, x0, args, jac, hessp, backend, needs):
+    """``(problem, flat x0, unravel)`` for minimising ``fun`` from ``x0``; ``needs`` names the
+    calls the method makes (see optimize/calls.py)."""
+    if not callable(fun):
+        raise TypeError(f"fun must be callable, got {type(fun).__name__}")
+    if jac is not None and not (jac is True or callable(jac) or jac in FD_JAC):
+        raise ValueError(f"jac must be None, True, a callable or one of {tuple(FD_JAC)}; "
+                         f"got {jac!r}")
+    if hessp is not None and not callable(hessp):
+        raise TypeError(f"hessp must be callable, got {type(hessp).__name__}")
+    x_flat, unravel = flat_start(x0)
     args = tuple(args)
     n, dtype = x_flat.size, unravel.dtype
 

@@ -17,18 +17,12 @@ import numpy as np
 from .. import numpy as onp
 from ..numpy._promote import as_operand, cast
 from .linalg import solve_triangular
-from .special import betaln, gammaln, xlog1py, xlogy
+from .special import _float, betaln, gammaln, xlog1py, xlogy
 
 _LOG_2PI = float(np.log(2 * np.pi))
 
 
-def _f(x):
-    x = as_operand(x)
-    if isinstance(x, (bool, int)):
-        return float(x)
-    if isinstance(x, float):
-        return x
-    return x if x.dtype.kind == "f" else cast(x, np.float64)
+_f = _float   # an operand as a float (special.py)
 
 
 def _standardise(x, loc, scale):
