@@ -15,21 +15,10 @@ import optad
 from optad.primitives.loops import scan_p
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
+from guarded_functions import piecewise, piecewise_where  # noqa: E402
 from fd import assert_close, directional  # noqa: E402
 
 BACKEND = "numpy"
-
-
-def piecewise(x):
-    s = np.sum(x)
-    if s > 0:
-        return np.sum(x ** 3) + s
-    return np.sum(np.sin(x) * x)
-
-
-def piecewise_where(x):
-    s = np.sum(x)
-    return np.where(s > 0, np.sum(x ** 3) + s, np.sum(np.sin(x) * x))
 
 
 POINTS = [np.array([0.5, 1.5, -0.3]), np.array([-0.5, -1.0, 0.2]), np.array([2.0, 0.1, 0.3]),

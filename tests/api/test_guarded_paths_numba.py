@@ -14,21 +14,10 @@ import pytest
 import optad
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
+from guarded_functions import piecewise, piecewise_where  # noqa: E402
 from fd import assert_close  # noqa: E402
 
 pytestmark = pytest.mark.slow
-
-
-def piecewise(x):
-    s = np.sum(x)
-    if s > 0:
-        return np.sum(x ** 3) + s
-    return np.sum(np.sin(x) * x)
-
-
-def piecewise_where(x):
-    s = np.sum(x)
-    return np.where(s > 0, np.sum(x ** 3) + s, np.sum(np.sin(x) * x))
 
 
 def test_numba_paths_switch_back_and_forth_like_the_numpy_evaluator():
