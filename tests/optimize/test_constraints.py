@@ -225,7 +225,10 @@ def test_bounds_and_constraints_together_against_slsqp():
     res = minimize(f, np.zeros(3), bounds=bounds, constraints=cons, backend="numpy")
     ref = so.minimize(f, np.zeros(3), method="SLSQP", bounds=bounds, constraints=cons,
                       options={"ftol": 1e-12})
-    assert res.success and ref.success
+    # SLSQP's own success flag moves with BLAS settings (with OPENBLAS_CORETYPE unset it stops
+    # at the same point with "Positive directional derivative for linesearch"): only its point
+    # is the reference, optad's flag is asserted
+    assert res.success
     np.testing.assert_allclose(res.x, ref.x, atol=1e-5)
     assert res.fun <= ref.fun + 1e-7
 
