@@ -30,6 +30,13 @@ def main(payload_path: str) -> int:
     with open(payload_path, "rb") as handle:
         payload = pickle.load(handle)
     from . import prepare_module
+    if payload.get("kind") == "machine":   # the first tier's interpreter (machine/loader.py)
+        from .cache import load_module
+        module = load_module(Path(payload["module"]).read_text())
+        if not module.warm_up():
+            return 3
+        mark_compiled(module)
+        return 0
     if payload.get("kind") == "driver":
         import numpy as np
 

@@ -58,6 +58,8 @@ import numpy as np
 
 from ...ir.program import Program
 from .cache import cache_dir
+from .machine import loader as machine_loader
+from .machine.kernel import first_tier
 
 # a kernel is hot once its NumPy evaluations have taken this long in all (measured: a small
 # least-squares gradient evaluates in ~0.1 ms, an 8-layer MLP's in ~2.5 ms, and a worker
@@ -169,24 +171,33 @@ def tiered_kernel(kernel, program, module, source: str):
     file = getattr(module, "__file__", None)
     if file is None or not Path(file).is_file() or marker(module).exists():
         return kernel   # an in-memory module (unusable cache), or compiled before
-    if evaluated_equations(program) > MAX_EVALUATED:
-        return kernel
-    return TieredKernel(kernel, program, module)
+    first = first_tier(program)
+    if evaluated_equations(program) > MAX_EVALUATED and not first_tier_only() and \
+            not (first.assembly is not None and machine_loader.ready() is not None):
+        return kernel   # long for the NumPy plan, and the interpreter cannot run it (yet)
+    return TieredKernel(kernel, program, module, first)
+
+
+def first_tier_only() -> bool:
+    """``OPTAD_TIERED=first``: kernels stay on the first tier (benchmarks and tests of it)."""
+    return _setting() == "first"
 
 
 def hot_after() -> float:
-    """Seconds of NumPy evaluation after which a kernel is hot (0 under OPTAD_TIERED=1)."""
+    """Seconds on the first tier after which a kernel is hot (0 under OPTAD_TIERED=1, never
+    under OPTAD_TIERED=first)."""
+    if first_tier_only():
+        return float("inf")
     return 0.0 if _setting() in ("1", "on", "true", "yes", "always") else HOT_SECONDS
 
 
 class TieredKernel:
     """Calls like ``kernel``; see the module docstring."""
 
-    def __init__(self, kernel, program, module):
-        from ..numpy_backend import NumpyKernel
+    def __init__(self, kernel, program, module, first=None):
         self.kernel = kernel
         self.module = module
-        self.evaluate = NumpyKernel(program)
+        self.evaluate = first if first is not None else first_tier(program)
         self.worker = None
         self.payload = None
         self.started_at = None

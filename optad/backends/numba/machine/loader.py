@@ -1,0 +1,131 @@
+"""The interpreter's machine code: compiled once per machine, off every caller's thread.
+
+The interpreter (``interpreter.py``) is loaded through the kernel cache like a kernel module,
+so its machine code lives in the same folder and follows the same rules (tiered.py): it is
+compiled by a compile worker, one compile at a time per machine (the cache's compile lock), at
+low priority; a process that finds it compiled loads it on a thread of its own.  Until then
+``ready()`` is None and the first tier answers from the NumPy plan.  A worker that fails is
+counted as a kernel's is, and after ``tiered.MAX_FAILURES`` no process tries again (the NumPy
+plan keeps answering; ``OPTAD_MACHINE=0`` turns the interpreter off, ``OPTAD_MACHINE=here``
+compiles it in the calling process, for tests).
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+from .. import tiered
+from ..cache import load_module
+
+SOURCE_PATH = Path(__file__).with_name("interpreter.py")
+
+
+class _State:
+    lock = threading.Lock()
+    module = None
+    call = None          # the compiled entry, once loaded
+    worker = None
+    payload = None
+    loader = None
+    failed = False
+    retry_at = 0.0
+
+
+def setting() -> str:
+    return os.environ.get("OPTAD_MACHINE", "auto").strip().lower()
+
+
+def enabled() -> bool:
+    return setting() not in ("0", "off", "false", "no")
+
+
+def module():
+    if _State.module is None:
+        _State.module = load_module(SOURCE_PATH.read_text())
+    return _State.module
+
+
+def _load():
+    try:
+        mod = module()
+        if mod.warm_up():   # loads (or, if the cache has none, compiles) the machine code
+            tiered.mark_compiled(mod)
+            _State.call = mod.call
+    except BaseException:   # noqa: BLE001 - the plan goes on answering
+        _State.failed = True
+
+
+def ready():
+    """The interpreter's compiled ``call``, or None while it is not loaded yet (this starts
+    its compile or load when nothing does)."""
+    call = _State.call
+    if call is not None or _State.failed or not enabled():
+        return call
+    with _State.lock:
+        _advance()
+    return _State.call
+
+
+def _advance():
+    if _State.loader is not None:
+        if not _State.loader.is_alive():
+            _State.loader = None
+            if _State.call is None:
+                _State.failed = True
+        return
+    if setting() == "here":
+        _load()
+        return
+    try:
+        mod = module()
+    except BaseException:   # noqa: BLE001 - an unusable cache: no interpreter
+        _State.failed = True
+        return
+    if getattr(mod, "__file__", None) is None:
+        _State.failed = True   # an in-memory module: nothing a worker could compile for us
+        return
+    if _State.worker is not None:
+        code = _State.worker.poll()
+        if code is None:
+            return
+        tiered.finished(_State.worker, _State.payload)
+        _State.worker = None
+        if code != 0 and not tiered.marker(mod).exists():
+            if tiered.count_failure(mod, code) >= tiered.MAX_FAILURES:
+                _State.failed = True
+            return
+    if tiered.marker(mod).exists():
+        _State.loader = threading.Thread(target=_load, daemon=True, name="optad interpreter load")
+        _State.loader.start()
+        return
+    if tiered.failures(mod) >= tiered.MAX_FAILURES:
+        _State.failed = True
+        return
+    if time.monotonic() < _State.retry_at:
+        return
+    started = tiered.start_worker({"kind": "machine", "module": mod.__file__})
+    if started is tiered.BUSY or started is None:
+        _State.retry_at = time.monotonic() + tiered.RETRY_SECONDS * 10
+        return
+    _State.worker, _State.payload = started
+
+
+def wait(timeout=None) -> bool:
+    """Block until the interpreter is loaded (benchmarks, tests); True when it is."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while ready() is None and not _State.failed and enabled():
+        if deadline is not None and time.monotonic() > deadline:
+            return False
+        worker, loader = _State.worker, _State.loader
+        if worker is not None:
+            try:
+                worker.wait(0.05)
+            except Exception:   # noqa: BLE001 - TimeoutExpired: look again
+                pass
+        elif loader is not None:
+            loader.join(0.05)
+        else:
+            time.sleep(0.01)
+    return _State.call is not None
