@@ -26,12 +26,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
 
 from bench_programs import PROGRAMS as GROWING_PROGRAMS
-from fresh_runs import has_jax, jax_version, load_average, run_fresh
+from fresh_runs import prepare_interpreter, has_jax, jax_version, load_average, run_fresh
 from timing import BusyNeighbour
 
 CHECKPOINTS = (1, 10, 100, 1_000, 10_000)
@@ -182,6 +183,9 @@ def main():
                         help="keep one other process spinning on a core beside the whole run")
     parser.add_argument("--timeout", type=float, default=600, help="seconds per subprocess")
     options = parser.parse_args()
+    seconds = prepare_interpreter()
+    print(f"first tier's interpreter (compiled once per machine, in {os.environ['OPTAD_MACHINE_DIR']}): "
+          f"{'unavailable' if seconds < 0 else f'ready in {seconds:.1f} s'}", flush=True)
     programs = [p for p in PROGRAMS if any(s.lower() in p.lower() for s in options.programs)]
     who = list(options.who)
     if "JAX" in who and not has_jax():

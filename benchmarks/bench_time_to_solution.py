@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 import warnings
 
-from fresh_runs import ROOT, has_jax, jax_version, load_average, run_fresh
+from fresh_runs import prepare_interpreter, ROOT, has_jax, jax_version, load_average, run_fresh
 from timing import BusyNeighbour
 
 MGH = ROOT / "tests" / "optimize" / "mgh_problems.py"
@@ -159,6 +160,9 @@ def main():
                         help="keep one other process spinning on a core beside the whole run")
     parser.add_argument("--timeout", type=float, default=900, help="seconds per subprocess")
     options = parser.parse_args()
+    seconds = prepare_interpreter()
+    print(f"first tier's interpreter (compiled once per machine, in {os.environ['OPTAD_MACHINE_DIR']}): "
+          f"{'unavailable' if seconds < 0 else f'ready in {seconds:.1f} s'}", flush=True)
     unknown = set(options.problems) - set(all_names)
     if unknown:
         parser.error(f"unknown problems {sorted(unknown)}; known: {', '.join(all_names)}")

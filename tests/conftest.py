@@ -84,6 +84,7 @@ def available_backends():
         from optad.backends import get_backend
         if hasattr(get_backend("numba"), "compile_program"):
             names.append("numba")
+            names.append("interpreter")   # the Numba backend's first tier alone
     except NotImplementedError:
         pass
     return names
@@ -92,8 +93,9 @@ def available_backends():
 BACKENDS = available_backends()
 
 
-# compiling a kernel per case costs seconds: the numba runs are in the slow tier
-@pytest.fixture(params=[pytest.param(name, marks=pytest.mark.slow) if name != "numpy" else name
+# compiling a kernel per case costs seconds: the numba runs are in the slow tier (the
+# interpreter compiles once per session, then runs every program at once)
+@pytest.fixture(params=[pytest.param(name, marks=pytest.mark.slow) if name == "numba" else name
                         for name in BACKENDS])
 def backend(request):
     return request.param

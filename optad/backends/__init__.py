@@ -19,6 +19,8 @@ import os
 BACKENDS = {
     "numpy": "optad.backends.numpy_backend",
     "numba": "optad.backends.numba",
+    # the Numba backend's first tier alone (its compiled interpreter): tests and benchmarks
+    "interpreter": "optad.backends.numba.machine.backend",
     "cuda": "optad.backends.cuda",
 }
 

@@ -179,3 +179,17 @@ def test_float32_end_to_end(backend):
     assert hv.dtype == np.float32
     g64 = optad.grad(f, backend=backend)(x.astype(np.float64), w.astype(np.float64))
     np.testing.assert_allclose(g, g64, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.skipif("interpreter" not in __import__("conftest").BACKENDS,
+                    reason="numba backend absent")
+@pytest.mark.parametrize("name", sorted(ALL_CASES))
+def test_first_tier_interpreter_matches_finite_differences_and_numpy_backend(name):
+    """Every case on the Numba backend's first tier (its compiled interpreter, compiled once
+    per session): value, JVP, VJP and H v against central differences, and every array
+    against the NumPy backend to 1e-10 relative."""
+    case = ALL_CASES[name]
+    result = case_results(name, case, "interpreter", second_order=name in CASES)
+    check_against_finite_differences(case, result, value_rtol=1e-12, value_atol=1e-12)
+    check_same_results(result, case_results(name, case, "numpy", second_order=name in CASES),
+                       rtol=1e-10, atol=1e-12, backends=("interpreter", "numpy"))

@@ -99,9 +99,10 @@ def check_private(folder: Path) -> None:
                             f"`chmod go-w {folder}` or set OPTAD_CACHE_DIR to a folder of your own")
 
 
-def prepare_dir() -> Path:
-    """The cache folder, created if needed and checked (raises OSError / CacheUnusable)."""
-    folder = cache_dir()
+def prepare_dir(folder: Path | None = None) -> Path:
+    """The cache folder (or ``folder``), created if needed and checked (raises OSError /
+    CacheUnusable)."""
+    folder = cache_dir() if folder is None else Path(folder)
     if not folder.is_dir():
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     check_private(folder)
@@ -166,18 +167,19 @@ def _in_memory(name: str, text: str):
     return module
 
 
-def load_module(source: str):
+def load_module(source: str, folder: Path | None = None):
     """Import the module holding ``source`` (keyed on its text without provenance notes) from
-    the cache, writing or repairing the file; in memory if the cache cannot be used."""
+    the cache (or from ``folder``, which is never pruned), writing or repairing the file; in
+    memory if the cache cannot be used."""
     text = program_text(source)
     digest = source_digest(text)
     name = f"{MODULE_PREFIX}{digest}"
-    path = cache_dir() / f"{name}.py"
+    path = (cache_dir() if folder is None else Path(folder)) / f"{name}.py"
     module = sys.modules.get(name)
     if module is not None and getattr(module, "__file__", None) in (str(path), None):
         return module
     try:
-        prepare_dir()
+        prepare_dir(path.parent)
         wrote = not _valid(path, digest)
         if wrote:
             _write_atomic(path, text)
@@ -193,7 +195,7 @@ def load_module(source: str):
     except BaseException:
         del sys.modules[name]
         raise
-    if wrote:
+    if wrote and folder is None:
         prune(max_bytes(), keep={name})
     return module
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 
 def main(payload_path: str) -> int:
-    from .tiered import mark_compiled, worker_niceness
+    from .compile_pool import mark_compiled, worker_niceness
     try:
         os.nice(worker_niceness())   # a background compile yields to the user's work
     except OSError:
@@ -32,7 +32,8 @@ def main(payload_path: str) -> int:
     from . import prepare_module
     if payload.get("kind") == "machine":   # the first tier's interpreter (machine/loader.py)
         from .cache import load_module
-        module = load_module(Path(payload["module"]).read_text())
+        path = Path(payload["module"])
+        module = load_module(path.read_text(), folder=path.parent)
         if not module.warm_up():
             return 3
         mark_compiled(module)

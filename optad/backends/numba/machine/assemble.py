@@ -38,6 +38,7 @@ BINARY = {"add": I.ADD, "sub": I.SUB, "mul": I.MUL, "div": I.DIV, "pow": I.POW, 
 # on int64 values only the operations whose float64 results are the integer results
 _INTEGER_SAFE = {"neg", "abs", "sign", "add", "sub", "mul", "max", "min", "lt", "le", "gt",
                  "ge", "eq", "ne", "and", "or", "not"}
+_SCALAR = {"add": I.SADD, "sub": I.SSUB, "mul": I.SMUL}
 REDUCE = {"reduce_sum": I.RSUM, "reduce_max": I.RMAX, "reduce_min": I.RMIN}
 
 
@@ -58,16 +59,28 @@ class Assembly:
     n_outputs: int
 
     def listing(self) -> str:
-        """The instruction rows, one per line (for reading and debugging)."""
-        names = {v: k for k, v in vars(I).items()
-                 if k.isupper() and isinstance(v, int) and k not in
-                 ("OP", "OUT", "A", "B", "C", "N", "SA", "SB", "SC", "D0", "IS0", "OS0",
-                  "WIDTH")}
+        """The instruction rows, one per line, with the fields each operation uses."""
+        names = {v: k for k, v in vars(I).items() if k.isupper() and isinstance(v, int)
+                 and k not in _COLUMNS}
         lines = []
         for k, row in enumerate(self.code):
-            lines.append(f"{k:4d} {names.get(int(row[0]), row[0]):<13} " +
-                         " ".join(str(int(x)) for x in row[1:]))
+            op = int(row[I.OP])
+            fields = [f"{name.lower()}={int(row[column])}" for name, column in _COLUMNS.items()
+                      if name not in ("OP", "WIDTH", "D0", "IS0", "OS0") and row[column]]
+            if op in (I.STRIDED, I.RSUM, I.RMAX, I.RMIN, I.MATMUL):
+                fields.append("dims=" + "x".join(str(int(d)) for d in row[I.D0:I.D0 + 4]))
+            if op in (I.STRIDED, I.RSUM, I.RMAX, I.RMIN):
+                fields.append(f"in_strides={tuple(int(d) for d in row[I.IS0:I.IS0 + 4])}")
+                fields.append(f"out_strides={tuple(int(d) for d in row[I.OS0:I.OS0 + 4])}")
+            if op in (I.SUNARY, I.SBINARY):
+                fields = [f for f in fields if not f.startswith("c=")]
+                fields.append(f"({names.get(int(row[I.C]), row[I.C])})")
+            lines.append(f"{k:4d} {names.get(op, op):<13} " + " ".join(fields))
         return "\n".join(lines)
+
+
+_COLUMNS = {name: getattr(I, name) for name in
+            ("OP", "OUT", "A", "B", "C", "N", "SA", "SB", "SC", "D0", "IS0", "OS0", "WIDTH")}
 
 
 def _size(shape) -> int:
@@ -99,6 +112,7 @@ class _Assembler:
         self.initial = []      # (offset, values)
         self.n_regs = 0
         self._literals = {}
+        self.pending = {}      # transposes not written out (yet): var id -> (eqn, env)
 
     # ---- workspace
     def allocate(self, n) -> int:
@@ -145,6 +159,9 @@ class _Assembler:
     def slot(self, env, atom) -> int:
         if isinstance(atom, Lit):
             return self.constant(atom.value)
+        pending = self.pending.pop(atom.id, None)
+        if pending is not None:
+            self.write_transpose(*pending)
         try:
             return env[atom.id]
         except KeyError:
@@ -196,6 +213,14 @@ class _Assembler:
         n = _size(out_aval.shape)
         slots = [self.operand(env, a, n) for a in eqn.inputs]
         out = self.define(env, eqn.outputs[0])
+        if n == 1:
+            if name in UNARY:
+                self.emit(I.SUNARY, out, slots[0], c=UNARY[name])
+            elif name in _SCALAR:
+                self.emit(_SCALAR[name], out, slots[0], slots[1])
+            else:
+                self.emit(I.SBINARY, out, slots[0], slots[1], c=BINARY[name])
+            return
         if name in UNARY:
             self.emit(UNARY[name], out, slots[0], n=n)
             return
@@ -203,7 +228,10 @@ class _Assembler:
             exponent = float(eqn.inputs[1].value)
             special = {1.0: I.COPY, 2.0: I.SQUARE, 0.5: I.SQRT, -1.0: I.RECIP}.get(exponent)
             if special is not None:
-                self.emit(special, out, slots[0], n=n, sa=1)
+                if special == I.COPY:
+                    self.copy(out, slots[0], n)
+                else:
+                    self.emit(special, out, slots[0], n=n)
                 return
         self.emit(BINARY[name], out, slots[0], slots[1], n=n)
 
@@ -246,8 +274,14 @@ class _Assembler:
         out = self.define(env, var)
         row = _size(var.aval.shape[1:])
         for k, atom in enumerate(eqn.inputs):
-            self.emit(I.COPY, out + k * row, self.slot(env, atom), n=row,
-                      sa=0 if _size(atom.aval.shape) == 1 else 1)
+            self.copy(out + k * row, self.slot(env, atom), row, _size(atom.aval.shape) == 1)
+
+    def copy(self, out, a, n, broadcast=False):
+        """ws[out:out + n] = ws[a:a + n] (or ws[a] everywhere when ``broadcast``)."""
+        if n == 1:
+            self.emit(I.SCOPY, out, a)
+        elif n > 1:
+            self.emit(I.COPY, out, a, n=n, sa=0 if broadcast else 1)
 
     def strided(self, out, a, dims, in_strides, out_strides):
         if _size(dims) == 0:
@@ -270,6 +304,17 @@ class _Assembler:
         self.strided(out, a, shape, ins, _strides(shape))
 
     def _transpose(self, eqn, env):
+        x, = eqn.inputs
+        perm = tuple(eqn.params["perm"])
+        d = len(perm)
+        if d >= 2 and perm == tuple(range(d - 2)) + (d - 1, d - 2):
+            # a swap of the last two axes: matrix products read the operand as it is stored;
+            # anything else writes the transpose out when it first reads it (``slot``)
+            self.pending[eqn.outputs[0].id] = (eqn, env)
+            return
+        self.write_transpose(eqn, env)
+
+    def write_transpose(self, eqn, env):
         x, = eqn.inputs
         perm = eqn.params["perm"]
         shape = tuple(x.aval.shape[p] for p in perm)
@@ -329,9 +374,16 @@ class _Assembler:
         m, k = a.aval.shape[-2:]
         n = b.aval.shape[-1]
         batch = _size(a.aval.shape[:-2])
+        (sa, ta), (sb, tb) = self.stored(env, a), self.stored(env, b)
         out = self.define(env, eqn.outputs[0])
-        self.emit(I.MATMUL, out, self.slot(env, a), self.slot(env, b),
-                  dims=(batch, m, k, n))
+        self.emit(I.MATMUL, out, sa, sb, sa=ta, sb=tb, dims=(batch, m, k, n))
+
+    def stored(self, env, atom):
+        """(region, transposed): a pending transpose is read from its operand."""
+        pending = None if isinstance(atom, Lit) else self.pending.get(atom.id)
+        if pending is not None and pending[1] is env:
+            return self.slot(env, pending[0].inputs[0]), 1
+        return self.slot(env, atom), 0
 
     # ---- loops
     def copy_back(self, env, body_outputs, targets):
@@ -345,12 +397,12 @@ class _Assembler:
             staged = []
             for s, n in sources:
                 stage = self.allocate(n)
-                self.emit(I.COPY, stage, s, n=n, sa=1)
+                self.copy(stage, s, n)
                 staged.append((stage, n))
             sources = staged
         for (s, n), (t, _) in zip(sources, targets):
             if s != t:
-                self.emit(I.COPY, t, s, n=n, sa=1)
+                self.copy(t, s, n)
 
     def scan(self, eqn, env):
         p = eqn.params
@@ -368,8 +420,7 @@ class _Assembler:
         for var, atom in zip(b_carry, init):
             slot = self.define(inner, var)
             n = _size(var.aval.shape)
-            self.emit(I.COPY, slot, self.slot(env, atom), n=n,
-                      sa=0 if _size(atom.aval.shape) == 1 else 1)
+            self.copy(slot, self.slot(env, atom), n, _size(atom.aval.shape) == 1)
             carries.append((slot, n))
         rows_in = []
         for var, atom in zip(b_xs, xs):
@@ -381,7 +432,8 @@ class _Assembler:
         counter, position = self.register(), self.register()
         self.emit(I.LOOP_INIT, counter)
         test = self.emit(I.LOOP_TEST, counter, b=position, n=length, sa=int(bool(p["reverse"])))
-        self.emit(I.INDEX, index, start, position)
+        if _reads(body, index_var):
+            self.emit(I.INDEX, index, start, position)
         for slot, source, n in rows_in:
             self.emit(I.ROW_IN, slot, source, position, n=n)
         self.program(body, inner)
@@ -406,8 +458,7 @@ class _Assembler:
         for var, atom in zip(eqn.outputs, init):
             slot = self.define(env, var)
             n = _size(var.aval.shape)
-            self.emit(I.COPY, slot, self.slot(env, atom), n=n,
-                      sa=0 if _size(atom.aval.shape) == 1 else 1)
+            self.copy(slot, self.slot(env, atom), n, _size(atom.aval.shape) == 1)
             carries.append((slot, n))
         cond_env, body_env = {}, {}
         for program, consts, inner in ((cond, cond_consts, cond_env),
@@ -425,6 +476,12 @@ class _Assembler:
         self.copy_back(body_env, list(body.outputs), carries)
         self.emit(I.JUMP, c=top)
         self.rows[exit_row][I.C] = len(self.rows)
+
+
+def _reads(program, var) -> bool:
+    """Whether an equation or an output of ``program`` reads ``var``."""
+    return any(a is var for eqn in program.eqns for a in eqn.inputs) or \
+        any(a is var for a in program.outputs)
 
 
 def _check_dtype(aval):

@@ -36,6 +36,9 @@ ADD, SUB, MUL, DIV, POW, MAX, MIN, LT, LE, GT, GE, EQ, NE, AND, OR, ATAN2, FLOOR
     range(40, 58)
 SELECT, COPY, FILL, STRIDED, RSUM, RMAX, RMIN, MATMUL = range(70, 78)
 LOOP_INIT, LOOP_TEST, ROW_IN, ROW_OUT, LOOP_NEXT, JUMP_IF_ZERO, JUMP, INDEX = range(90, 98)
+# one value each (scalar code: a loop's small state in registers); C holds the operation of
+# SUNARY and SBINARY
+SADD, SSUB, SMUL, SCOPY, SUNARY, SBINARY = range(100, 106)
 
 
 @njit(**_JIT)
@@ -175,6 +178,98 @@ def _binary(op, ws, o, a, b, n):
 
 
 @njit(**_JIT)
+def _unary1(op, x):
+    if op == NEG:
+        return -x
+    elif op == EXP:
+        return fast_exp(x)
+    elif op == LOG:
+        return np.log(x)
+    elif op == LOG1P:
+        return np.log1p(x)
+    elif op == EXPM1:
+        return fast_expm1(x)
+    elif op == SIN:
+        return np.sin(x)
+    elif op == COS:
+        return np.cos(x)
+    elif op == TANH:
+        return fast_tanh(x)
+    elif op == SQRT:
+        return np.sqrt(x)
+    elif op == ABS:
+        return abs(x)
+    elif op == SIGN:
+        return sign(x)
+    elif op == FLOOR:
+        return np.floor(x)
+    elif op == NOT:
+        return 1.0 if x == 0.0 else 0.0
+    elif op == ASIN:
+        return np.arcsin(x)
+    elif op == ACOS:
+        return np.arccos(x)
+    elif op == ATAN:
+        return np.arctan(x)
+    elif op == ASINH:
+        return np.arcsinh(x)
+    elif op == ACOSH:
+        return np.arccosh(x)
+    elif op == ATANH:
+        return np.arctanh(x)
+    elif op == TO_BOOL:
+        return 1.0 if x != 0.0 else 0.0
+    elif op == TRUNC:
+        return float(np.int64(x))
+    elif op == SQUARE:
+        return x * x
+    elif op == RECIP:
+        return 1.0 / x
+    return np.nan
+
+
+@njit(**_JIT)
+def _binary1(op, x, y):
+    if op == ADD:
+        return x + y
+    elif op == SUB:
+        return x - y
+    elif op == MUL:
+        return x * y
+    elif op == DIV:
+        return x / y
+    elif op == POW:
+        return x ** y
+    elif op == MAX:
+        return maximum(x, y)
+    elif op == MIN:
+        return minimum(x, y)
+    elif op == LT:
+        return 1.0 if x < y else 0.0
+    elif op == LE:
+        return 1.0 if x <= y else 0.0
+    elif op == GT:
+        return 1.0 if x > y else 0.0
+    elif op == GE:
+        return 1.0 if x >= y else 0.0
+    elif op == EQ:
+        return 1.0 if x == y else 0.0
+    elif op == NE:
+        return 1.0 if x != y else 0.0
+    elif op == AND:
+        return 1.0 if (x != 0.0 and y != 0.0) else 0.0
+    elif op == OR:
+        return 1.0 if (x != 0.0 or y != 0.0) else 0.0
+    elif op == ATAN2:
+        return np.arctan2(x, y)
+    elif op == FLOORDIV:
+        return x // y
+    elif op == REM:
+        return x % y
+    return np.nan
+
+
+@njit(**_JIT)
 def _strided(ws, row):
     """ws[out + sum(i_k * os_k)] = ws[a + sum(i_k * is_k)] over four axes."""
     o, a = row[OUT], row[A]
@@ -240,23 +335,57 @@ def _reduce(op, ws, row):
 
 
 @njit(**_JIT)
+def _dot(ws, a, b, o, m, k, n, ta, tb):
+    """ws[o] (m, n) = A @ B through BLAS, A (m, k) at a (stored transposed when ``ta``), B
+    (k, n) at b likewise; a product with a single row or column is a matrix-vector product.
+    (Each branch names its layouts, so that every np.dot is typed on contiguous arrays.)"""
+    if n == 1:
+        if ta:
+            np.dot(ws[a:a + m * k].reshape((k, m)).T, ws[b:b + k], ws[o:o + m])
+        else:
+            np.dot(ws[a:a + m * k].reshape((m, k)), ws[b:b + k], ws[o:o + m])
+    elif m == 1:
+        if tb:
+            np.dot(ws[b:b + k * n].reshape((n, k)), ws[a:a + k], ws[o:o + n])
+        else:
+            np.dot(ws[b:b + k * n].reshape((k, n)).T, ws[a:a + k], ws[o:o + n])
+    else:
+        z = ws[o:o + m * n].reshape((m, n))
+        if ta:
+            x = ws[a:a + m * k].reshape((k, m)).T
+            if tb:
+                np.dot(x, ws[b:b + k * n].reshape((n, k)).T, z)
+            else:
+                np.dot(x, ws[b:b + k * n].reshape((k, n)), z)
+        else:
+            x = ws[a:a + m * k].reshape((m, k))
+            if tb:
+                np.dot(x, ws[b:b + k * n].reshape((n, k)).T, z)
+            else:
+                np.dot(x, ws[b:b + k * n].reshape((k, n)), z)
+
+
+@njit(**_JIT)
 def _matmul(ws, row):
     batch, m, k, n = row[D0], row[D0 + 1], row[D0 + 2], row[D0 + 3]
+    ta, tb = row[SA], row[SB]
+    # strides of A's rows and columns, B's rows and columns
+    ar, ac = (1, m) if ta else (k, 1)
+    br, bc = (1, k) if tb else (n, 1)
     for t in range(batch):
         a = row[A] + t * m * k
         b = row[B] + t * k * n
         o = row[OUT] + t * m * n
-        if m * k * n >= 4096:
-            np.dot(ws[a:a + m * k].reshape((m, k)), ws[b:b + k * n].reshape((k, n)),
-                   ws[o:o + m * n].reshape((m, n)))
+        if m * k * n >= 2048 and (m > 1 or n > 1):
+            _dot(ws, a, b, o, m, k, n, ta, tb)
         else:
+            for i in range(m * n):
+                ws[o + i] = 0.0
             for i in range(m):
-                for j in range(n):
-                    ws[o + i * n + j] = 0.0
                 for p in range(k):
-                    x = ws[a + i * k + p]
+                    x = ws[a + i * ar + p * ac]
                     for j in range(n):
-                        ws[o + i * n + j] += x * ws[b + p * n + j]
+                        ws[o + i * n + j] += x * ws[b + p * br + j * bc]
 
 
 @njit(**_JIT)
@@ -266,13 +395,31 @@ def run(code, ws, n_regs):
     pc = 0
     end = code.shape[0]
     while pc < end:
+        op = code[pc, OP]
+        if op >= SADD:   # first: the cheapest rows, run most often in scalar loops
+            o = code[pc, OUT]
+            a = code[pc, A]
+            if op == SADD:
+                ws[o] = ws[a] + ws[code[pc, B]]
+            elif op == SMUL:
+                ws[o] = ws[a] * ws[code[pc, B]]
+            elif op == SSUB:
+                ws[o] = ws[a] - ws[code[pc, B]]
+            elif op == SCOPY:
+                ws[o] = ws[a]
+            elif op == SUNARY:
+                ws[o] = _unary1(code[pc, C], ws[a])
+            else:
+                ws[o] = _binary1(code[pc, C], ws[a], ws[code[pc, B]])
+            pc += 1
+            continue
         row = code[pc]
-        op = row[OP]
         pc += 1
-        if op < 40:
-            _unary(op, ws, row[OUT], row[A], row[N])
-        elif op < 70:
-            _binary(op, ws, row[OUT], row[A], row[B], row[N])
+        if op < 70:
+            if op < 40:
+                _unary(op, ws, row[OUT], row[A], row[N])
+            else:
+                _binary(op, ws, row[OUT], row[A], row[B], row[N])
         elif op == SELECT:
             n = row[N]
             c = ws[row[A]:row[A] + n]

@@ -1,13 +1,15 @@
 """The interpreter's machine code: compiled once per machine, off every caller's thread.
 
 The interpreter (``interpreter.py``) is loaded through the kernel cache like a kernel module,
-so its machine code lives in the same folder and follows the same rules (tiered.py): it is
+so its machine code lives in the same folder and follows the same rules (compile_pool.py): it is
 compiled by a compile worker, one compile at a time per machine (the cache's compile lock), at
 low priority; a process that finds it compiled loads it on a thread of its own.  Until then
 ``ready()`` is None and the first tier answers from the NumPy plan.  A worker that fails is
-counted as a kernel's is, and after ``tiered.MAX_FAILURES`` no process tries again (the NumPy
+counted as a kernel's is, and after ``compile_pool.MAX_FAILURES`` no process tries again (the NumPy
 plan keeps answering; ``OPTAD_MACHINE=0`` turns the interpreter off, ``OPTAD_MACHINE=here``
-compiles it in the calling process, for tests).
+compiles it in the calling process, for tests).  ``$OPTAD_MACHINE_DIR`` puts it in a folder of
+its own (benchmarks that start from an empty kernel cache keep it there, as a machine keeps
+its installation).
 """
 from __future__ import annotations
 
@@ -16,10 +18,14 @@ import threading
 import time
 from pathlib import Path
 
-from .. import tiered
-from ..cache import load_module
+from numba.core.dispatcher import Dispatcher
+
+from .. import compile_pool as pool
+from ..warm_start import fast_cache_loads, load_blas
+from ..cache import cache_dir, load_module
 
 SOURCE_PATH = Path(__file__).with_name("interpreter.py")
+RETRY_SECONDS = 0.5   # while another process's compile holds the lock, ask again after this
 
 
 class _State:
@@ -41,17 +47,29 @@ def enabled() -> bool:
     return setting() not in ("0", "off", "false", "no")
 
 
+def folder() -> Path:
+    """Where the interpreter and its machine code live: $OPTAD_MACHINE_DIR, else the kernel
+    cache folder (so clearing the cache clears it too, and it is compiled again once)."""
+    text = os.environ.get("OPTAD_MACHINE_DIR", "").strip()
+    return Path(text).expanduser() if text else cache_dir()
+
+
 def module():
     if _State.module is None:
-        _State.module = load_module(SOURCE_PATH.read_text())
+        mod = load_module(SOURCE_PATH.read_text(), folder=folder())
+        for value in vars(mod).values():
+            if isinstance(value, Dispatcher):
+                fast_cache_loads(value)   # no compiler set-up to load cached machine code
+        _State.module = mod
     return _State.module
 
 
 def _load():
     try:
+        load_blas()   # the BLAS the interpreter's products call
         mod = module()
         if mod.warm_up():   # loads (or, if the cache has none, compiles) the machine code
-            tiered.mark_compiled(mod)
+            pool.mark_compiled(mod)
             _State.call = mod.call
     except BaseException:   # noqa: BLE001 - the plan goes on answering
         _State.failed = True
@@ -90,26 +108,47 @@ def _advance():
         code = _State.worker.poll()
         if code is None:
             return
-        tiered.finished(_State.worker, _State.payload)
+        pool.finished(_State.worker, _State.payload)
         _State.worker = None
-        if code != 0 and not tiered.marker(mod).exists():
-            if tiered.count_failure(mod, code) >= tiered.MAX_FAILURES:
+        if code != 0 and not pool.marker(mod).exists():
+            if pool.count_failure(mod, code) >= pool.MAX_FAILURES:
                 _State.failed = True
             return
-    if tiered.marker(mod).exists():
+    if pool.marker(mod).exists():
         _State.loader = threading.Thread(target=_load, daemon=True, name="optad interpreter load")
         _State.loader.start()
         return
-    if tiered.failures(mod) >= tiered.MAX_FAILURES:
+    if pool.failures(mod) >= pool.MAX_FAILURES:
         _State.failed = True
         return
     if time.monotonic() < _State.retry_at:
         return
-    started = tiered.start_worker({"kind": "machine", "module": mod.__file__})
-    if started is tiered.BUSY or started is None:
-        _State.retry_at = time.monotonic() + tiered.RETRY_SECONDS * 10
+    started = pool.start_worker({"kind": "machine", "module": mod.__file__})
+    if started is pool.BUSY or started is None:
+        _State.retry_at = time.monotonic() + RETRY_SECONDS
         return
     _State.worker, _State.payload = started
+
+
+def compiled() -> bool:
+    """Whether the interpreter's machine code is in its folder (so loading it takes ~0.1 s)."""
+    if _State.call is not None:
+        return True
+    if not enabled() or _State.failed:
+        return False
+    try:
+        return pool.marker(module()).exists()
+    except BaseException:   # noqa: BLE001 - an unusable cache: no interpreter
+        return False
+
+
+def load_here() -> bool:
+    """Load the interpreter in this process now (compiling it if the cache has none)."""
+    if _State.call is None and enabled():
+        with _State.lock:
+            if _State.call is None:
+                _load()
+    return _State.call is not None
 
 
 def wait(timeout=None) -> bool:
