@@ -9,7 +9,8 @@ runs there.  The two tiers do the same arithmetic in a different order where the
 kernel fuses or accumulates differently (NumPy's pairwise sums against a kernel's running sums,
 BLAS against loops), so one evaluation differs in its last bits, and an optimiser's path can
 amplify that.  This runs each problem of tests/optimize/mgh_problems.py twice in one process:
-``backend="numpy"`` (the first tier throughout) and ``backend="numba"`` with everything
+``backend="numpy"`` (the first tier's NumPy plan throughout; ``--first interpreter``: its
+compiled interpreter, ``backend="interpreter"``) and ``backend="numba"`` with everything
 compiled before it runs (``OPTAD_TIERED=0``), and prints, per method, how far the final f, x
 and iteration counts are apart, and whether both reached a minimum the paper reports.
 """
@@ -33,9 +34,12 @@ import mgh_problems  # noqa: E402
 OPTIONS = {"gtol": 1e-8, "maxiter": 5000}
 
 
+FIRST = ["numpy"]   # the first tier's backend: "numpy" (its plan) or "interpreter"
+
+
 def one_value_and_grad(fun, x0):
     """Relative difference of f and of the gradient between the tiers at x0 (one call)."""
-    f_a, g_a = optad.value_and_grad(fun, backend="numpy")(x0)
+    f_a, g_a = optad.value_and_grad(fun, backend=FIRST[0])(x0)
     f_b, g_b = optad.value_and_grad(fun, backend="numba")(x0)
     df = abs(float(f_a) - float(f_b)) / max(abs(float(f_a)), 1e-300)
     dg = np.linalg.norm(np.asarray(g_a) - np.asarray(g_b)) / max(np.linalg.norm(g_a), 1e-300)
@@ -47,7 +51,11 @@ def main():
     parser.add_argument("--methods", nargs="+", default=["lbfgs", "newton-cg", "trust-ncg"])
     parser.add_argument("--problems", nargs="+", default=None,
                         help="names from mgh_problems (default: all 28)")
+    parser.add_argument("--first", choices=["numpy", "interpreter"], default="numpy",
+                        help="the first tier's half to compare: the NumPy plan, or the compiled "
+                             "interpreter (backend='interpreter')")
     args = parser.parse_args()
+    FIRST[0] = args.first
     problems = [p for p in mgh_problems.PROBLEMS
                 if args.problems is None or p[0] in args.problems]
     print("| method | problem | one call: f, gradient rel. diff | final f (first tier) | "
@@ -61,7 +69,7 @@ def main():
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 df, dg = one_value_and_grad(fun, x0)
-                a = optad.minimize(fun, x0, method=method, options=OPTIONS, backend="numpy")
+                a = optad.minimize(fun, x0, method=method, options=OPTIONS, backend=FIRST[0])
                 b = optad.minimize(fun, x0, method=method, options=OPTIONS, backend="numba")
             dx = np.linalg.norm(a.x - b.x) / max(np.linalg.norm(a.x), 1.0)
             solved = [mgh_problems.solved(r.fun, minima) for r in (a, b)]
