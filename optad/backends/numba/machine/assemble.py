@@ -385,6 +385,32 @@ class _Assembler:
             return self.slot(env, pending[0].inputs[0]), 1
         return self.slot(env, atom), 0
 
+    def _gather(self, eqn, env):
+        x, idx = eqn.inputs
+        axis = eqn.params["axis"]
+        shape = tuple(x.aval.shape)
+        out = self.define(env, eqn.outputs[0])
+        self.emit(I.GATHER, out, self.slot(env, x), self.slot(env, idx),
+                  dims=(_size(shape[:axis]), shape[axis], _size(idx.aval.shape),
+                        _size(shape[axis + 1:])))
+
+    def _scatter_add(self, eqn, env):
+        x, idx = eqn.inputs
+        axis, size = eqn.params["axis"], eqn.params["size"]
+        shape = tuple(x.aval.shape)
+        out = self.define(env, eqn.outputs[0])
+        self.emit(I.SCATTER_ADD, out, self.slot(env, x), self.slot(env, idx),
+                  dims=(_size(shape[:axis]), size, _size(idx.aval.shape),
+                        _size(shape[axis + len(idx.aval.shape):])))
+
+    def _cumsum(self, eqn, env):
+        x, = eqn.inputs
+        axis = eqn.params["axis"]
+        shape = tuple(x.aval.shape)
+        out = self.define(env, eqn.outputs[0])
+        self.emit(I.CUMSUM, out, self.slot(env, x), sa=int(bool(eqn.params["reverse"])),
+                  dims=(_size(shape[:axis]), shape[axis], _size(shape[axis + 1:]), 0))
+
     # ---- loops
     def copy_back(self, env, body_outputs, targets):
         """Copy the body's results to the carries, through a staging area when a result

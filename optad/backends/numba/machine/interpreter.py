@@ -34,7 +34,8 @@ NEG, EXP, LOG, LOG1P, EXPM1, SIN, COS, TANH, SQRT, ABS, SIGN, FLOOR, NOT = range
 ASIN, ACOS, ATAN, ASINH, ACOSH, ATANH, TO_BOOL, TRUNC, SQUARE, RECIP = range(14, 24)
 ADD, SUB, MUL, DIV, POW, MAX, MIN, LT, LE, GT, GE, EQ, NE, AND, OR, ATAN2, FLOORDIV, REM = \
     range(40, 58)
-SELECT, COPY, FILL, STRIDED, RSUM, RMAX, RMIN, MATMUL = range(70, 78)
+SELECT, COPY, FILL, STRIDED, RSUM, RMAX, RMIN, MATMUL, GATHER, SCATTER_ADD, CUMSUM = \
+    range(70, 81)
 LOOP_INIT, LOOP_TEST, ROW_IN, ROW_OUT, LOOP_NEXT, JUMP_IF_ZERO, JUMP, INDEX = range(90, 98)
 # one value each (scalar code: a loop's small state in registers); C holds the operation of
 # SUNARY and SBINARY
@@ -389,6 +390,55 @@ def _matmul(ws, row):
 
 
 @njit(**_JIT)
+def _index(ws, at, n):
+    """The integer stored at ws[at] as an index into an axis of length n (negative ones count
+    from the end, as np.take's); IndexError outside."""
+    k = np.int64(ws[at])
+    if k < 0:
+        k += n
+    if k < 0 or k >= n:
+        raise IndexError("index out of bounds in a gather or scatter (first tier)")
+    return k
+
+
+@njit(**_JIT)
+def _gather(ws, row, scatter):
+    """x (pre, n, post) with indices (m,) -> (pre, m, post); its transpose when ``scatter``
+    (sums into a zeroed (pre, n, post))."""
+    o, a, b = row[OUT], row[A], row[B]
+    pre, n, m, post = row[D0], row[D0 + 1], row[D0 + 2], row[D0 + 3]
+    if scatter:
+        for i in range(pre * n * post):
+            ws[o + i] = 0.0
+    for p in range(pre):
+        for j in range(m):
+            k = _index(ws, b + j, n)
+            short = (p * m + j) * post    # the row in the (pre, m, post) array
+            long = (p * n + k) * post     # the row in the (pre, n, post) array
+            if scatter:
+                for i in range(post):
+                    ws[o + long + i] += ws[a + short + i]
+            else:
+                for i in range(post):
+                    ws[o + short + i] = ws[a + long + i]
+
+
+@njit(**_JIT)
+def _cumsum(ws, row):
+    """Running sums along the middle axis of (pre, n, post), from the end when SA is set."""
+    o, a = row[OUT], row[A]
+    pre, n, post = row[D0], row[D0 + 1], row[D0 + 2]
+    for p in range(pre):
+        for i in range(post):
+            total = 0.0
+            for t in range(n):
+                j = n - 1 - t if row[SA] else t
+                at = (p * n + j) * post + i
+                total += ws[a + at]
+                ws[o + at] = total
+
+
+@njit(**_JIT)
 def run(code, ws, n_regs):
     """Execute ``code`` over ``ws`` (see the module docstring)."""
     regs = np.zeros(max(n_regs, 1), np.int64)
@@ -447,6 +497,12 @@ def run(code, ws, n_regs):
             _reduce(op, ws, row)
         elif op == MATMUL:
             _matmul(ws, row)
+        elif op == GATHER:
+            _gather(ws, row, False)
+        elif op == SCATTER_ADD:
+            _gather(ws, row, True)
+        elif op == CUMSUM:
+            _cumsum(ws, row)
         elif op == LOOP_INIT:
             regs[row[OUT]] = 0
         elif op == LOOP_TEST:
