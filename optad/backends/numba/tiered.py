@@ -115,6 +115,9 @@ class TieredKernel:
         self.gave_up = False     # no worker will compile it: the evaluator answers
         self.evaluated = 0.0     # seconds spent in the evaluator
         self.hot = hot_after()
+        if self.evaluate.choice == "interpreter" and self.hot > 0 and not first_tier_only() \
+                and evaluated_equations(program) > MAX_EVALUATED:
+            self.hot = 0.0   # a long loop: its kernel is worth compiling from the first call
         self.retry_at = 0.0
         self.last_args = None
         self.worker_done = False
