@@ -69,6 +69,11 @@ class FirstTier:
             self.choice = "interpreter"
         self.timings = {"interpreter": [], "plan": []}
         self._lock = threading.Lock()
+        self._call = None      # the interpreter's compiled entry, once loaded
+        self._outputs = [] if self.assembly is None else [
+            (int(start), int(start + n), tuple(aval.shape),
+             None if aval.dtype == np.float64 else aval.dtype)
+            for (start, _, n), aval in zip(self.assembly.output_at, self.assembly.output_avals)]
 
     @property
     def plan(self):
@@ -84,9 +89,10 @@ class FirstTier:
     def __call__(self, *args):
         if self.choice == "plan":
             return self.plan(*args)
-        call = loader.ready()
+        call = self._call or loader.ready()
         if call is None:
             return self.plan(*args)
+        self._call = call
         if self.choice == "interpreter":
             return self.interpret(call, args)
         return self._trial(call, args)
@@ -106,11 +112,8 @@ class FirstTier:
 
     def interpret(self, call, args):
         asm = self.assembly
-        if len(args) == 1:
-            flat = np.ascontiguousarray(args[0], dtype=np.float64).reshape(-1)
-        else:
-            flat = np.concatenate([np.asarray(a, dtype=np.float64).reshape(-1) for a in args]) \
-                if args else np.zeros(0)
+        # every input flattened into one float64 array (booleans and integers as exact floats)
+        flat = np.concatenate(args, axis=None, dtype=np.float64) if args else np.zeros(0)
         outputs = np.empty(asm.n_outputs)
         if self._lock.acquire(blocking=False):
             try:
@@ -121,13 +124,9 @@ class FirstTier:
         else:   # another thread is using the workspace: a copy of its own (constants included)
             call(asm.code, asm.workspace.copy(), asm.n_regs, flat, asm.input_at, outputs,
                  asm.output_at)
-        results = []
-        for (start, _, n), aval in zip(asm.output_at, asm.output_avals):
-            value = outputs[start:start + n].reshape(aval.shape)
-            if aval.dtype != np.float64:
-                value = value.astype(aval.dtype)
-            results.append(value)
-        return results
+        return [outputs[start:stop].reshape(shape) if dtype is None else
+                outputs[start:stop].reshape(shape).astype(dtype)
+                for start, stop, shape, dtype in self._outputs]
 
 
 def first_tier(program) -> FirstTier:
