@@ -127,11 +127,11 @@ class _Assembler:
         if value.dtype.kind not in "biuf" or value.dtype.itemsize > 8:
             raise Unsupported(f"a constant of dtype {value.dtype}")
         flat = value.astype(np.float64).ravel()
-        if size is not None and flat.size == 1 and size != 1:
-            flat = np.full(size, flat[0])
         key = None
         if value.size == 1:
-            key = (float(flat[0]).hex(), flat.size)
+            key = (float(flat[0]).hex(), flat.size if size is None else size)
+        if size is not None and flat.size == 1 and size != 1:
+            flat = np.full(size, flat[0])
             if key in self._literals:
                 return self._literals[key]
         offset = self.allocate(flat.size)
