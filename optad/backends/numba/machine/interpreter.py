@@ -2,14 +2,16 @@
 
 This file is not imported as part of the package: ``machine/loader.py`` loads its text through
 the kernel cache (``cache.load_module``), so it is compiled once per machine, in a compile
-worker, and its machine code is cached beside every kernel's.  ``run(code, ws, ints, n_regs)``
-executes the instruction rows ``code`` (built by ``machine/assemble.py``) over the workspace
-``ws``: one float64 array holding every value of the program (booleans as 0.0 / 1.0, integers
-as exact floats), inputs copied in by the caller, outputs read out by it.
+worker, and its machine code is cached beside every kernel's.  ``call(code, ws, n_regs,
+inputs, input_at, outputs, output_at)`` executes the instruction rows ``code`` (built by
+``machine/assemble.py``) over the workspace ``ws``: one float64 array holding every value of
+the program (booleans as 0.0 / 1.0, integers as exact floats), with the inputs copied in from
+one flat array and the outputs copied out to another.
 
 An instruction is one row of int64: its operation, then offsets into ``ws`` and sizes (the
 column names are in ``assemble.py``).  Elementwise operations work on contiguous values of one
-size (the assembler writes a literal out to that size once, as a constant); the strided ones (copies between layouts: broadcast, transpose,
+size (the assembler writes a literal out to that size once, as a constant); the strided ones
+(copies between layouts: broadcast, transpose,
 slice, pad, concatenate) and reductions walk up to four axes with per-axis strides.  Loops are
 jumps over the same rows, with counters in a small integer register file.
 """
@@ -439,8 +441,15 @@ def _cumsum(ws, row):
 
 
 @njit(**_JIT)
-def run(code, ws, n_regs):
-    """Execute ``code`` over ``ws`` (see the module docstring)."""
+def call(code, ws, n_regs, inputs, input_at, outputs, output_at):
+    """Copy the flat ``inputs`` into ``ws`` (``input_at``: rows [offset in inputs, offset in
+    ws, size]), execute ``code`` over ``ws`` (see the module docstring), and copy the outputs
+    out likewise.  (One function, not a call of another: Numba optimises a caller together with
+    the code of every function it calls, so each level of calls would compile them all again.)"""
+    for r in range(input_at.shape[0]):
+        src, dst, n = input_at[r, 0], input_at[r, 1], input_at[r, 2]
+        for i in range(n):
+            ws[dst + i] = inputs[src + i]
     regs = np.zeros(max(n_regs, 1), np.int64)
     pc = 0
     end = code.shape[0]
@@ -535,18 +544,8 @@ def run(code, ws, n_regs):
                 pc = row[C]
         elif op == JUMP:
             pc = row[C]
-    return 0
 
 
-@njit(**_JIT)
-def call(code, ws, n_regs, inputs, input_at, outputs, output_at):
-    """Copy the flat ``inputs`` into ``ws`` (``input_at``: [offset in inputs, offset in ws,
-    size] rows), run, and copy the outputs out likewise."""
-    for r in range(input_at.shape[0]):
-        src, dst, n = input_at[r, 0], input_at[r, 1], input_at[r, 2]
-        for i in range(n):
-            ws[dst + i] = inputs[src + i]
-    run(code, ws, n_regs)
     for r in range(output_at.shape[0]):
         dst, src, n = output_at[r, 0], output_at[r, 1], output_at[r, 2]
         for i in range(n):
