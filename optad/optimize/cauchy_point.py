@@ -10,8 +10,7 @@ with B the L-BFGS matrix in compact form (compact_lbfgs.py).  The segments are v
 the order of the breakpoints; on each, q is a one-dimensional quadratic whose slope f1 and
 curvature f2 are updated from the previous segment's at the cost of one product with the
 2k x 2k matrix M, so the whole search is O(n log n + (2k)^2 * segments), B never formed (Byrd,
-Lu, Nocedal & Zhu 1995, section 4).  Besides the point it returns c = W'(x_cp - x), which the
-subspace step (subspace_step.py) needs.
+Lu, Nocedal & Zhu 1995, section 4; M W'(z - x) at the path's current point z is carried along for the slope).
 """
 from __future__ import annotations
 
@@ -31,15 +30,14 @@ def breakpoints(x, g, lower, upper):
 
 
 def generalized_cauchy_point(x, g, lower, upper, Wt, M, theta, eps):
-    """(x_cp, c): the generalized Cauchy point from x and c = W'(x_cp - x)."""
+    """The generalized Cauchy point from x."""
     t, d = breakpoints(x, g, lower, upper)
     xcp = x.astype(np.float64)
     WtT = np.ascontiguousarray(Wt.T)        # row i: row i of W
     p = matvec(Wt, d)
-    c = np.zeros(p.size)
     f1 = -float(d @ d)
     if not f1 < 0:
-        return xcp, c                       # no variable can move: x is stationary
+        return xcp                          # no variable can move: x is stationary
     Mp = matvec(M, p)
     Mc = np.zeros(p.size)
     f2 = -theta * f1 - float(p @ Mp)
@@ -57,7 +55,6 @@ def generalized_cauchy_point(x, g, lower, upper, Wt, M, theta, eps):
         bound = upper[b] if d[b] > 0 else lower[b]
         zb = bound - x[b]
         xcp[b] = bound
-        c += dt * p
         Mc += dt * Mp
         gb = g[b]
         wb = WtT[b]
@@ -73,5 +70,4 @@ def generalized_cauchy_point(x, g, lower, upper, Wt, M, theta, eps):
     dt_min = max(dt_min, 0.0)
     t_old += dt_min
     xcp = np.where(d != 0, np.minimum(np.maximum(x + t_old * d, lower), upper), xcp)
-    c += dt_min * p
-    return xcp, c
+    return xcp

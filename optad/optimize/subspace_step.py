@@ -2,47 +2,92 @@
 Cauchy point (cauchy_point.py), minimise the quadratic model over the variables it left free,
 then bring the result back into the box.
 
-With Z the free variables (strictly inside their bounds at x_cp) and the others held where
-x_cp put them, the model's reduced gradient at x_cp is r = Z'(g + theta (x_cp - x) - W M c)
-and its reduced matrix Z'BZ = theta I - A M A' with A = Z'W (n_free x 2k).  The minimiser of
-the model on that subspace is x_cp + Z du with du = -(Z'BZ)^-1 r, which the Sherman-Morrison-
-Woodbury formula gives through one 2k x 2k solve:
+Let Z pick the free variables (strictly inside their bounds at x_cp) and A the others, held
+where x_cp put them (delta_A = A'(x_cp - x)).  The model's minimiser on that face has
 
-    du = -r / theta - A (I - M A'A / theta)^-1 M A'r / theta^2
+    Z'x_bar = Z'x - (Z'BZ)^-1 (Z'g + Z'BA delta_A)
 
-(the "direct primal method" of Byrd, Lu, Nocedal & Zhu 1995, section 5.1).  The point
-x_cp + Z du is projected onto the box when the projected point still gives a descent direction
-from x (Morales & Nocedal 2011's refinement); otherwise the step du is shortened to the
-largest fraction that stays in the box, as the 1995 paper does.
+(what Byrd, Lu, Nocedal & Zhu 1995, section 5.1, reach from x_cp with the reduced gradient
+there; written from x, the free variables' own moves to x_cp drop out).  With B = theta I -
+W M W' (compact_lbfgs.py), Z'BA = -Z'W M W'A and, by the Sherman-Morrison-Woodbury formula,
+
+    (Z'BZ)^-1 = I / theta + Z'W K^-1 W'Z / theta^2,   K = M^-1 - W'ZZ'W / theta
+              = [[-D - Y'ZZ'Y / theta, (L_A - R_Z)'], [L_A - R_Z, theta S'AA'S]]
+
+(L_A the strictly lower triangle of S'AA'Y, R_Z the upper one of S'ZZ'Y with its diagonal):
+one 2k x 2k solve.  K is assembled from the free and held parts separately, as L-BFGS-B does,
+because theta S'S - theta S'ZZ'S computed as a difference loses every digit when theta is huge
+(a pair whose y is dominated by a variable held at a bound).  The point x_bar is projected onto
+the box (Morales & Nocedal 2011's refinement) or the step from x_cp is shortened to the
+largest fraction that stays in the box (the 1995 paper's rule): the projected point when it
+gives a descent direction from x and the model is no higher there than at the shortened one.
+(Projection alone, taken whenever it is a descent direction, left directions almost orthogonal
+to g on chained Rosenbrock with n = 2000, each costing a long line search.)
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .compact_lbfgs import matvec
+from .compact_lbfgs import matvec, model_change, solve_small
 
 
-def subspace_point(x, g, xcp, c, lower, upper, Wt, M, theta):
+def subspace_point(x, g, xcp, lower, upper, Wt, M, theta):
     """The point x_bar the line search of lbfgs with bounds aims at (x_cp when there is no
     memory, no free variable, or the reduced system cannot be solved)."""
     k2 = Wt.shape[0]
-    free = np.nonzero((xcp > lower) & (xcp < upper))[0]
+    inside = (xcp > lower) & (xcp < upper)
+    free = np.nonzero(inside)[0]
     if k2 == 0 or free.size == 0:
         return xcp
-    r_full = g + theta * (xcp - x) - matvec(np.ascontiguousarray(Wt.T), matvec(M, c))
-    r = r_full[free]
-    A = np.ascontiguousarray(Wt[:, free])                 # (2k, n_free) = (Z'W)'
-    v = matvec(M, A @ r)
-    N = np.eye(k2) - (M @ (A @ A.T)) / theta
-    v = np.linalg.solve(N, v)
-    du = -r / theta - (A.T @ v) / (theta * theta)
-    if not np.all(np.isfinite(du)):
+    Az = np.ascontiguousarray(Wt[:, free])                # (Z'W)'
+    held_move = np.where(inside, 0.0, xcp - x)
+    q = g[free] - Az.T @ matvec(M, matvec(Wt, held_move))
+    rhs = (Az @ q).reshape(Az.shape[0], 1)
+    v, ok = solve_small(_reduced_middle(Wt, theta, inside), rhs)
+    step = q / theta + (Az.T @ v[:, 0]) / (theta * theta)
+    if not ok or not np.all(np.isfinite(step)):
         return xcp
-    x_bar = xcp.copy()
-    x_bar[free] = np.minimum(np.maximum(xcp[free] + du, lower[free]), upper[free])
-    if float(g @ (x_bar - x)) < 0:
-        return x_bar
-    return _truncated(xcp, du, free, lower, upper)
+    du = x[free] - step - xcp[free]
+    projected = xcp.copy()
+    projected[free] = np.minimum(np.maximum(xcp[free] + du, lower[free]), upper[free])
+    clipped = np.any(projected[free] != xcp[free] + du)
+    if not clipped:
+        return projected
+    truncated = _truncated(xcp, du, free, lower, upper)
+    if float(g @ (projected - x)) < 0 and model_change(x, g, projected, Wt, M, theta) <= \
+            model_change(x, g, truncated, Wt, M, theta):
+        return projected
+    return truncated
+
+
+def _reduced_middle(Wt, theta, inside):
+    """K above, from the rows Y' and theta S' of Wt split into free and held columns."""
+    k = Wt.shape[0] // 2
+    Y = Wt[:k]
+    S = Wt[k:] / theta
+    free = np.nonzero(inside)[0]
+    held = np.nonzero(~inside)[0]
+    Yz = np.ascontiguousarray(Y[:, free])
+    Sz = np.ascontiguousarray(S[:, free])
+    SYz = Sz @ Yz.T
+    YYz = Yz @ Yz.T
+    SYa = np.zeros((k, k))
+    SSa = np.zeros((k, k))
+    if held.size > 0:
+        Ya = np.ascontiguousarray(Y[:, held])
+        Sa = np.ascontiguousarray(S[:, held])
+        SYa = Sa @ Ya.T
+        SSa = Sa @ Sa.T
+    K = np.empty((2 * k, 2 * k))
+    for i in range(k):
+        for j in range(k):
+            K[i, j] = -YYz[i, j] / theta
+            lower_part = SYa[i, j] if i > j else -SYz[i, j]     # (L_A - R_Z)_ij
+            K[k + i, j] = lower_part
+            K[j, k + i] = lower_part
+            K[k + i, k + j] = theta * SSa[i, j]
+        K[i, i] -= SYz[i, i] + SYa[i, i]                         # -D
+    return K
 
 
 def _truncated(xcp, du, free, lower, upper):

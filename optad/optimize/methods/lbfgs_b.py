@@ -11,7 +11,8 @@ Iteration k at x (in the box) with gradient g and the stored pairs:
 3. a strong-Wolfe search along d = x_bar - x from the unit step (with no pairs: from
    min(1, 1/||d||), no further than x_bar), never past the box (optimize/segment_search.py);
 4. the pair (s, y) of the step taken stored when s'y > eps y'y (lbfgs.py's test).
-If the search finds no lower point, the memory is dropped and the step retried from the Cauchy
+If the pairs are too near linear dependence for the compact form, or the search finds no
+lower point, the memory is dropped and the step retried from the Cauchy
 point of B = I (projected steepest descent) before stopping with status 2.  Convergence is the
 projected gradient norm ||P(x - g) - x|| <= gtol.
 """
@@ -36,11 +37,16 @@ def bounded_update(state, args, params):
     if progress.grad_norm <= params.gtol or progress.nit >= params.maxiter:
         return update(state, args, params)
     stored = state.stored
-    step = _step(state, stored, args, params)
+    Wt, M, theta, ok = compact_form(state.S, state.Y, stored, state.head)
+    if not ok:                              # pairs too near dependence: start afresh
+        stored = 0
+        Wt, M, theta, _ = compact_form(state.S, state.Y, 0, state.head)
+    step = _step(state, stored, Wt, M, theta, args, params)
     evals = step.evaluations
     if not step.found and stored > 0:
         stored = 0
-        step = _step(state, 0, args, params)
+        Wt, M, theta, _ = compact_form(state.S, state.Y, 0, state.head)
+        step = _step(state, 0, Wt, M, theta, args, params)
         evals += step.evaluations
     if not step.found:
         return State(*state[:-1], stopped(progress, st.LINE_SEARCH, evals, evals))
@@ -50,14 +56,14 @@ def bounded_update(state, args, params):
                           evals))
 
 
-def _step(state, stored, args, params):
-    """Cauchy point, subspace step and line search with the newest ``stored`` pairs."""
+def _step(state, stored, Wt, M, theta, args, params):
+    """Cauchy point, subspace step and line search with B of the newest ``stored`` pairs in
+    compact form (Wt, M, theta)."""
     x, g, box = state.x, state.g, params.box
-    Wt, M, theta = compact_form(state.S, state.Y, stored, state.head)
-    xcp, c = generalized_cauchy_point(x, g, box.lower, box.upper, Wt, M, theta, params.eps)
+    xcp = generalized_cauchy_point(x, g, box.lower, box.upper, Wt, M, theta, params.eps)
     x_bar = xcp
     if stored > 0:
-        x_bar = subspace_point(x, g, xcp, c, box.lower, box.upper, Wt, M, theta)
+        x_bar = subspace_point(x, g, xcp, box.lower, box.upper, Wt, M, theta)
     d = x_bar - x
     if not float(g @ d) < 0:
         x_bar = xcp
