@@ -42,7 +42,8 @@ def _summary(config: Config, records: list, status: str, started: float) -> dict
         "description": config.description,
         "status": status,
         "problem": {"name": config.problem.name, "params": config.problem.params,
-                    "bounds": config.problem.bounds},
+                    "bounds": config.problem.bounds,
+                    "constraints": config.problem.constraints},
         "sweep": None if config.sweep is None else
         {"param": config.sweep.param, "values": list(config.sweep.values)},
         "target": config.target,
