@@ -33,7 +33,6 @@ def generalized_cauchy_point(x, g, lower, upper, Wt, M, theta, eps):
     """The generalized Cauchy point from x."""
     t, d = breakpoints(x, g, lower, upper)
     xcp = x.astype(np.float64)
-    WtT = np.ascontiguousarray(Wt.T)        # row i: row i of W
     p = matvec(Wt, d)
     f1 = -float(d @ d)
     if not f1 < 0:
@@ -57,7 +56,7 @@ def generalized_cauchy_point(x, g, lower, upper, Wt, M, theta, eps):
         xcp[b] = bound
         Mc += dt * Mp
         gb = g[b]
-        wb = WtT[b]
+        wb = Wt[:, b].copy()                # row b of W
         Mw = matvec(M, wb)
         f1 += dt * f2 + gb * gb + theta * gb * zb - gb * float(wb @ Mc)
         f2 -= theta * gb * gb + 2.0 * gb * float(wb @ Mp) + gb * gb * float(wb @ Mw)

@@ -26,18 +26,15 @@ def compact_form(S, Y, stored, head):
     k = stored
     if k == 0:
         return np.zeros((0, n)), np.zeros((0, 0)), 1.0, True
-    Sk = np.empty((k, n))
-    Yk = np.empty((k, n))
+    Wt = np.empty((2 * k, n))               # Y' above S' (scaled by theta below)
     for j in range(k):                      # oldest first
         i = (head - k + j + m) % m
-        Sk[j] = S[i]
-        Yk[j] = Y[i]
-    newest_s, newest_y = Sk[k - 1], Yk[k - 1]
-    theta = float(newest_y @ newest_y) / float(newest_s @ newest_y)
-    Wt = np.empty((2 * k, n))
-    Wt[:k] = Yk
-    Wt[k:] = theta * Sk
+        Wt[j] = Y[i]
+        Wt[k + j] = S[i]
+    Yk, Sk = Wt[:k], Wt[k:]
+    theta = float(Yk[k - 1] @ Yk[k - 1]) / float(Sk[k - 1] @ Yk[k - 1])
     M, ok = _middle_inverse(Sk @ Yk.T, Sk @ Sk.T, theta)
+    Wt[k:] *= theta
     return Wt, M, theta, ok
 
 
@@ -107,6 +104,14 @@ def matvec(A, v):
     out = np.zeros(A.shape[0])
     if A.shape[0] > 0 and A.shape[1] > 0:
         out = A @ v
+    return out
+
+
+def rmatvec(A, u):
+    """A' @ u (as u @ A, no transposed copy of A); zeros when k is 0."""
+    out = np.zeros(A.shape[1])
+    if A.shape[0] > 0 and A.shape[1] > 0:
+        out = u @ A
     return out
 
 

@@ -20,6 +20,15 @@ from .line_search import _cubic_min
 from .projected_search import ProjectedStep
 
 
+def longest_step(x, d, lower, upper):
+    """The largest alpha >= 0 with x + alpha d in the box (inf when d never leaves it):
+    box.max_step, vectorised (its Python loop dominated a step of n = 20000 run in Python)."""
+    safe = np.where(d != 0, d, 1.0)
+    room = np.where((d > 0) & (upper < np.inf), (upper - x) / safe,
+                    np.where((d < 0) & (lower > -np.inf), (lower - x) / safe, np.inf))
+    return max(float(np.min(room)), 0.0)
+
+
 def segment_point(x, d, x_bar, alpha, lower, upper):
     """The trial point of step alpha: x_bar at alpha = 1, else P(x + alpha d), in x's dtype."""
     if alpha == 1.0:

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .compact_lbfgs import matvec, model_change, solve_small
+from .compact_lbfgs import matvec, model_change, rmatvec, solve_small
 
 
 def subspace_point(x, g, xcp, lower, upper, Wt, M, theta):
@@ -39,12 +39,12 @@ def subspace_point(x, g, xcp, lower, upper, Wt, M, theta):
     free = np.nonzero(inside)[0]
     if k2 == 0 or free.size == 0:
         return xcp
-    Az = np.ascontiguousarray(Wt[:, free])                # (Z'W)'
+    Az = Wt[:, free]                                      # (Z'W)', a copy
     held_move = np.where(inside, 0.0, xcp - x)
-    q = g[free] - Az.T @ matvec(M, matvec(Wt, held_move))
-    rhs = (Az @ q).reshape(Az.shape[0], 1)
-    v, ok = solve_small(_reduced_middle(Wt, theta, inside), rhs)
-    step = q / theta + (Az.T @ v[:, 0]) / (theta * theta)
+    q = g[free] - rmatvec(Az, matvec(M, matvec(Wt, held_move)))
+    rhs = (Az @ q).reshape(k2, 1)
+    v, ok = solve_small(_reduced_middle(Wt, Az, theta, inside), rhs)
+    step = q / theta + rmatvec(Az, v[:, 0].copy()) / (theta * theta)
     if not ok or not np.all(np.isfinite(step)):
         return xcp
     du = x[free] - step - xcp[free]
@@ -60,22 +60,21 @@ def subspace_point(x, g, xcp, lower, upper, Wt, M, theta):
     return truncated
 
 
-def _reduced_middle(Wt, theta, inside):
-    """K above, from the rows Y' and theta S' of Wt split into free and held columns."""
+def _reduced_middle(Wt, Az, theta, inside):
+    """K above, from the rows Y' and theta S' of Wt split into the free columns (Az) and the
+    held ones."""
     k = Wt.shape[0] // 2
-    Y = Wt[:k]
-    S = Wt[k:] / theta
-    free = np.nonzero(inside)[0]
     held = np.nonzero(~inside)[0]
-    Yz = np.ascontiguousarray(Y[:, free])
-    Sz = np.ascontiguousarray(S[:, free])
+    Yz = Az[:k]
+    Sz = Az[k:] / theta
     SYz = Sz @ Yz.T
     YYz = Yz @ Yz.T
     SYa = np.zeros((k, k))
     SSa = np.zeros((k, k))
     if held.size > 0:
-        Ya = np.ascontiguousarray(Y[:, held])
-        Sa = np.ascontiguousarray(S[:, held])
+        Wa = Wt[:, held]
+        Ya = Wa[:k]
+        Sa = Wa[k:] / theta
         SYa = Sa @ Ya.T
         SSa = Sa @ Sa.T
     K = np.empty((2 * k, 2 * k))
@@ -93,23 +92,15 @@ def _reduced_middle(Wt, theta, inside):
 def _truncated(xcp, du, free, lower, upper):
     """x_cp + alpha Z du with the largest alpha <= 1 that stays in the box, the variable that
     limits it set exactly on its bound."""
-    alpha = 1.0
-    limit = -1
-    for j in range(free.size):
-        i = free[j]
-        if du[j] > 0 and upper[i] < np.inf:
-            room = (upper[i] - xcp[i]) / du[j]
-        elif du[j] < 0 and lower[i] > -np.inf:
-            room = (lower[i] - xcp[i]) / du[j]
-        else:
-            continue
-        if room < alpha:
-            alpha, limit = room, j
+    lo, hi, start = lower[free], upper[free], xcp[free]
+    safe = np.where(du != 0, du, 1.0)
+    room = np.where((du > 0) & (hi < np.inf), (hi - start) / safe,
+                    np.where((du < 0) & (lo > -np.inf), (lo - start) / safe, np.inf))
+    limit = int(np.argmin(room))
+    alpha = min(1.0, float(room[limit]))
     x_bar = xcp.copy()
-    for j in range(free.size):
-        i = free[j]
-        x_bar[i] = min(max(xcp[i] + alpha * du[j], lower[i]), upper[i])
-    if limit >= 0:
+    x_bar[free] = np.minimum(np.maximum(start + alpha * du, lo), hi)
+    if alpha < 1.0:
         i = free[limit]
         x_bar[i] = upper[i] if du[limit] > 0 else lower[i]
     return x_bar

@@ -9,7 +9,8 @@ Iteration k at x (in the box) with gradient g and the stored pairs:
    the box (or shortened to stay in it when the projection spoils descent) giving x_bar
    (optimize/subspace_step.py); with no pairs yet, x_bar = x_cp;
 3. a strong-Wolfe search along d = x_bar - x from the unit step (with no pairs: from
-   min(1, 1/||d||), no further than x_bar), never past the box (optimize/segment_search.py);
+   min(1, 1/||d||), and on the first iteration no further than x_bar), never past the box
+   (optimize/segment_search.py);
 4. the pair (s, y) of the step taken stored when s'y > eps y'y (lbfgs.py's test).
 If the pairs are too near linear dependence for the compact form, or the search finds no
 lower point, the memory is dropped and the step retried from the Cauchy
@@ -21,11 +22,11 @@ from __future__ import annotations
 import numpy as np
 
 from .. import status as st
-from ..box import gradient_norm, max_step
+from ..box import gradient_norm
 from ..cauchy_point import generalized_cauchy_point
 from ..compact_lbfgs import compact_form
 from ..projected_search import ProjectedStep
-from ..segment_search import segment_wolfe
+from ..segment_search import longest_step, segment_wolfe
 from ..step import advanced, stopped
 from ..subspace_step import subspace_point
 from .lbfgs import State, _stored, update
@@ -70,11 +71,12 @@ def _step(state, stored, Wt, M, theta, args, params):
         d = x_bar - x
         if not float(g @ d) < 0:
             return ProjectedStep(x, state.progress.f, g, 0.0, False, 0)
-    alpha_max = max(max_step(x, d, box.lower, box.upper), 1.0)
+    alpha_max = max(longest_step(x, d, box.lower, box.upper), 1.0)
     alpha0 = 1.0
-    if stored == 0:
-        alpha_max = 1.0
+    if stored == 0:                         # B = I: x_bar is a steepest-descent point
         alpha0 = min(1.0, 1.0 / float(np.linalg.norm(d)))
+        if state.progress.nit == 0:
+            alpha_max = 1.0                 # the first step no further than x_bar (L-BFGS-B)
     f = state.progress.f
     noise = 64 * params.eps * max(1.0, abs(f))
     return segment_wolfe(x, x_bar, f, g, args, box.lower, box.upper, alpha0, alpha_max,
