@@ -3,6 +3,7 @@
 
     python benchmarks/bench_bounds.py              # the table (Markdown)
     python benchmarks/bench_bounds.py --detail     # and one row per problem
+    python benchmarks/bench_bounds.py --time 9     # and the n = 2000 row timed, 9 rounds
 
 Both solvers get optad's value_and_grad of each problem (NumPy backend; scipy with jac=True,
 so one call is one value-and-gradient evaluation for both) and stop on the projected gradient
@@ -12,10 +13,17 @@ stop it.  A problem counts as solved by a solver when it ends at a first-order p
 gradient 2-norm <= 1e-4) whose f is the lowest either solver reached, to 1e-6 relative
 (max(1, |f|)) -- whatever the solver says about itself.  The evaluation ratio is optad's nfev
 over L-BFGS-B's on each problem both solved; the table gives its median.
+
+``--time`` times the n = 2000 row end to end per solve on the Numba backend, after one untimed
+solve (so optad's kernels and its compiled lbfgs loop exist; OPTAD_TIERED=0, as in `optad run`,
+compiles them in this process), both solvers interleaved in one process (benchmarks/timing.py,
+a new order each round): optad lbfgs with bounds against L-BFGS-B fed optad's compiled
+value_and_grad.  Compare the ratio; the machine is shared.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import warnings
 
@@ -56,9 +64,32 @@ def solved_by(out):
             for name, (f, pg, _) in out.items()}
 
 
+def time_large_row(rounds):
+    """{solver: median seconds per solve} of the n = 2000 row, interleaved."""
+    from timing import time_interleaved
+    os.environ["OPTAD_TIERED"] = "0"
+    (_, fun, x0, lower, upper), = large_rosenbrock()
+    bounds = so.Bounds(lower, upper)
+    vg = optad.value_and_grad(fun)
+    options = {"gtol": GTOL, "maxiter": MAXITER}
+
+    def optad_solve():
+        return optad.minimize(fun, x0, method="lbfgs", bounds=bounds, options=options)
+
+    def scipy_solve():
+        return so.minimize(vg, x0, jac=True, method="L-BFGS-B", bounds=bounds,
+                           options={**options, "ftol": 0.0, "maxfun": 2 * MAXITER})
+    counts = {"optad lbfgs": optad_solve().nfev, "scipy L-BFGS-B": scipy_solve().nfev}
+    times = time_interleaved({"optad lbfgs": optad_solve, "scipy L-BFGS-B": scipy_solve},
+                             rounds)
+    return times, counts
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--detail", action="store_true")
+    parser.add_argument("--time", type=int, metavar="ROUNDS", default=0,
+                        help="also time the n = 2000 row (interleaved rounds)")
     a = parser.parse_args()
     warnings.simplefilter("ignore")
     groups = {
@@ -103,6 +134,14 @@ def main():
           f"{statistics.median(everything['optad']):g} / "
           f"{statistics.median(everything['scipy']):g} | "
           f"{statistics.median(everything['ratios']):.2f} ({len(everything['ratios'])}) |")
+    if a.time:
+        times, counts = time_large_row(a.time)
+        print(f"\nn = 2000 row, Numba backend, median of {a.time} interleaved rounds per solve:\n")
+        print("| solver | nfev | time per solve | ratio to L-BFGS-B |")
+        print("|---|---:|---:|---:|")
+        for name, seconds in times.items():
+            print(f"| {name} | {counts[name]} | {1e3 * seconds:.0f} ms | "
+                  f"{seconds / times['scipy L-BFGS-B']:.2f} |")
 
 
 if __name__ == "__main__":
