@@ -5,16 +5,16 @@ Iteration k at x (in the box) with gradient g and the stored pairs:
 1. the generalized Cauchy point x_cp: the first minimiser of the quadratic model with the
    L-BFGS matrix B along the projected steepest-descent path P(x - t g)
    (optimize/cauchy_point.py, B in compact form: optimize/compact_lbfgs.py);
-2. the subspace step: the model minimised over the variables x_cp left free, projected onto
-   the box (or shortened to stay in it when the projection spoils descent) giving x_bar
+2. the subspace step: the model minimised over the variables x_cp left free, then projected
+   onto the box or shortened to stay in it, whichever the model prefers, giving x_bar
    (optimize/subspace_step.py); with no pairs yet, x_bar = x_cp;
 3. a strong-Wolfe search along d = x_bar - x from the unit step (with no pairs: from
    min(1, 1/||d||), and on the first iteration no further than x_bar), never past the box
    (optimize/segment_search.py);
 4. the pair (s, y) of the step taken stored when s'y > eps y'y (lbfgs.py's test).
 If the pairs are too near linear dependence for the compact form, or the search finds no
-lower point, the memory is dropped and the step retried from the Cauchy
-point of B = I (projected steepest descent) before stopping with status 2.  Convergence is the
+lower point, the memory is dropped and the step retried from the Cauchy point of B = I
+(projected steepest descent) before stopping with status 2.  Convergence is the
 projected gradient norm ||P(x - g) - x|| <= gtol.
 """
 from __future__ import annotations
