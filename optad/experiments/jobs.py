@@ -198,6 +198,7 @@ def _run_job(config_dict: dict, job_dict: dict, progress=None) -> dict:
         "fun": float(result.fun),
         "gap": float(result.fun) - problem.f_star if problem.f_star is not None else None,
         "nit": int(result.nit),
+        "outer_iterations": getattr(result, "outer_iterations", None),   # auglag's
         "nfev": int(result.nfev),
         "njev": int(getattr(result, "njev", 0) or 0),
         "nhev": int(getattr(result, "nhev", 0) or 0),
