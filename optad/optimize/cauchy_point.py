@@ -10,7 +10,8 @@ with B the L-BFGS matrix in compact form (compact_lbfgs.py).  The segments are v
 the order of the breakpoints; on each, q is a one-dimensional quadratic whose slope f1 and
 curvature f2 are updated from the previous segment's at the cost of one product with the
 2k x 2k matrix M, so the whole search is O(n log n + (2k)^2 * segments), B never formed (Byrd,
-Lu, Nocedal & Zhu 1995, section 4; M W'(z - x) at the path's current point z is carried along for the slope).
+Lu, Nocedal & Zhu 1995, section 4; M W'(z - x) at the path's current point z is carried along
+for the slope).
 """
 from __future__ import annotations
 

@@ -34,5 +34,5 @@ def make_problem(name: str, **params) -> Problem:
     return PROBLEMS[name](**params)
 
 
-__all__ = ["Problem", "PROBLEMS", "PROBLEM_CONSTRAINTS", "make_problem", "mds", "least_squares", "wine_mlp",
-           "rosenbrock", "quadratic"]
+__all__ = ["Problem", "PROBLEMS", "PROBLEM_CONSTRAINTS", "make_problem", "mds", "least_squares",
+           "wine_mlp", "rosenbrock", "quadratic"]

@@ -197,7 +197,7 @@ def test_badly_scaled_memory_does_not_stall_the_search():
     assert res.success and res.nfev <= 40, (res.nfev, res.message)
 
 
-def test_unbounded_start_on_a_bound_with_no_room():
+def test_every_variable_fixed_by_its_bounds():
     """Every variable fixed by lb == ub: x0 is the answer at once, with success."""
     res = minimize(quadratic, np.full(3, 0.2), args=_spd(3, 0), method="lbfgs",
                    bounds=[(0.2, 0.2)] * 3, backend="numpy")

@@ -21,7 +21,8 @@ refused, so a small file cannot expand into a huge document.
 
 One job per file: ``schema.py`` (the records), ``errors.py`` (ConfigError and the collector),
 ``checks.py`` (single values, through minimize's option kinds), ``bounds.py``
-(``problem.bounds``), ``constraints.py`` (``problem.constraints``), ``validate.py`` (the sections), ``load.py`` (the YAML file).
+(``problem.bounds``), ``constraints.py`` (``problem.constraints``), ``validate.py`` (the
+sections), ``load.py`` (the YAML file).
 """
 from .bounds import minimize_bounds, optimum_in_box
 from .constraints import minimize_constraints, optimum_feasible
