@@ -125,14 +125,19 @@ def _cmd_list(args) -> int:
 
     from .experiments.config import PLOT_KINDS
     from .experiments.methods import METHOD_DESCRIPTIONS, METHOD_OPTIONS
-    from .problems import PROBLEMS
+    from .problems import PROBLEM_CONSTRAINTS, PROBLEMS
 
-    print("problems (problem.params with defaults):")
+    def signature(constructor):
+        return ", ".join(f"{p.name}={p.default!r}"
+                         for p in inspect.signature(constructor).parameters.values())
+
+    print("problems (problem.params with defaults; problem.constraints they take):")
     for name, constructor in PROBLEMS.items():
-        params = ", ".join(f"{p.name}={p.default!r}"
-                           for p in inspect.signature(constructor).parameters.values())
         summary = (constructor.__doc__ or "").strip().splitlines()[0]
-        print(f"  {name}({params})\n      {summary}")
+        print(f"  {name}({signature(constructor)})\n      {summary}")
+        for label, make in PROBLEM_CONSTRAINTS.get(name, {}).items():
+            print(f"      constraint {label}({signature(make)}): "
+                  f"{(make.__doc__ or '').strip().splitlines()[0]}")
     print("\nmethods (methods[].options):")
     for method, options in METHOD_OPTIONS.items():
         print(f"  {method}: {METHOD_DESCRIPTIONS[method]}")

@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 
 from ..problems import make_problem
-from .config import Config, MethodSpec, minimize_bounds, optimum_in_box
+from .config import (Config, MethodSpec, minimize_bounds, minimize_constraints, optimum_feasible,
+                     optimum_in_box)
 from .history import first_reaching, normalise_history
 from .rundir import safe_name
 
@@ -87,24 +88,26 @@ class _BudgetCallback:
             raise StopIteration
 
 
-def _minimize(fun, x0, method, args, options, callback, backend, bounds=None):
+def _minimize(fun, x0, method, args, options, callback, backend, bounds=None, constraints=()):
     import optad
     return optad.minimize(fun, x0, method=method, args=args, options=options,
-                          callback=callback, backend=backend, bounds=bounds)
+                          callback=callback, backend=backend, bounds=bounds,
+                          constraints=constraints)
 
 
-def _minimize_with_fallback(problem, x0, job, options, callback, backend, bounds=None):
+def _minimize_with_fallback(problem, x0, job, options, callback, backend, bounds=None,
+                            constraints=()):
     """Run optad.minimize; a numba backend that is not implemented falls back to numpy."""
     try:
         return _minimize(problem.f, x0, job.method.method, problem.data, options, callback,
-                         backend, bounds), backend
+                         backend, bounds, constraints), backend
     except NotImplementedError as error:
         if backend != "numba":
             raise
         warnings.warn(f"backend 'numba' is not available for this problem ({error}); "
                       f"using backend 'numpy' instead", RuntimeWarning, stacklevel=2)
         return _minimize(problem.f, x0, job.method.method, problem.data, options, callback,
-                         "numpy", bounds), "numpy"
+                         "numpy", bounds, constraints), "numpy"
 
 
 _COMPILE_HERE = {"lock": threading.Lock(), "depth": 0, "saved": None}
@@ -149,6 +152,10 @@ def _run_job(config_dict: dict, job_dict: dict, progress=None) -> dict:
     if bounds is not None:   # f* of the unbounded problem holds only if its minimiser is inside
         problem = dataclasses.replace(problem,
                                       f_star=optimum_in_box(problem, config.problem.bounds))
+    constraints = minimize_constraints(config.problem.constraints, problem.name)
+    if constraints:          # ... and only if it meets the constraints
+        problem = dataclasses.replace(problem, f_star=optimum_feasible(
+            problem, config.problem.constraints, problem.f_star))
     options = method_options(config, job)
     x0 = problem.x0(job.seed)
 
@@ -158,7 +165,7 @@ def _run_job(config_dict: dict, job_dict: dict, progress=None) -> dict:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         _, backend = _minimize_with_fallback(problem, x0, job, {**options, "maxiter": 1},
-                                             None, config.backend, bounds)
+                                             None, config.backend, bounds, constraints)
     warmup_s = time.perf_counter() - warm_start
 
     stop_below = config.target if config.budget.stop_at_target else None
@@ -173,7 +180,7 @@ def _run_job(config_dict: dict, job_dict: dict, progress=None) -> dict:
         warnings.simplefilter("always")
         start = time.perf_counter()
         result = _minimize(problem.f, x0, job.method.method, problem.data, options, callback,
-                           backend, bounds)
+                           backend, bounds, constraints)
         wall_s = time.perf_counter() - start
     history = normalise_history(result.history, problem.f_star)
     target = config.target
@@ -191,6 +198,7 @@ def _run_job(config_dict: dict, job_dict: dict, progress=None) -> dict:
         "fun": float(result.fun),
         "gap": float(result.fun) - problem.f_star if problem.f_star is not None else None,
         "nit": int(result.nit),
+        "outer_iterations": getattr(result, "outer_iterations", None),   # auglag's
         "nfev": int(result.nfev),
         "njev": int(getattr(result, "njev", 0) or 0),
         "nhev": int(getattr(result, "nhev", 0) or 0),

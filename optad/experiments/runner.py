@@ -42,7 +42,8 @@ def _summary(config: Config, records: list, status: str, started: float) -> dict
         "description": config.description,
         "status": status,
         "problem": {"name": config.problem.name, "params": config.problem.params,
-                    "bounds": config.problem.bounds},
+                    "bounds": config.problem.bounds,
+                    "constraints": config.problem.constraints},
         "sweep": None if config.sweep is None else
         {"param": config.sweep.param, "values": list(config.sweep.values)},
         "target": config.target,
@@ -67,7 +68,9 @@ def _local_results(config: Config, jobs, stream):
         title = f"[{number}/{len(jobs)}] {job_title(config, job)}"
         bar = ProgressBar(title, method_options(config, job)["maxiter"], stream=stream)
         record = run_job(config_dict, job_to_dict(job), progress=bar)
-        bar.update(record["nit"])
+        # the budget (maxiter) counts auglag's outer iterations; nit sums its subproblems'
+        bar.update(record["nit"] if record.get("outer_iterations") is None
+                   else record["outer_iterations"])
         bar.close(_final_note(record))
         yield record
 

@@ -2,7 +2,8 @@
 
 Each constructor returns a ``Problem`` (see ``base.py``): ``f(x, *data)`` in plain NumPy, the
 ``data`` arrays, ``x0(seed)`` and ``f_star`` where known. ``PROBLEMS`` maps the names used in
-experiment configs to the constructors::
+experiment configs to the constructors, and ``PROBLEM_CONSTRAINTS`` (constraints.py) the
+constraints a config may give each of them::
 
     problem = optad.problems.PROBLEMS["mds"](N=20, d=2)
     result = optad.minimize(problem.f, problem.x0(0), method="gd", args=problem.data)
@@ -10,6 +11,7 @@ experiment configs to the constructors::
 from __future__ import annotations
 
 from .base import Problem
+from .constraints import PROBLEM_CONSTRAINTS
 from .least_squares import least_squares
 from .mds import mds
 from .quadratic import quadratic
@@ -32,5 +34,5 @@ def make_problem(name: str, **params) -> Problem:
     return PROBLEMS[name](**params)
 
 
-__all__ = ["Problem", "PROBLEMS", "make_problem", "mds", "least_squares", "wine_mlp",
-           "rosenbrock", "quadratic"]
+__all__ = ["Problem", "PROBLEMS", "PROBLEM_CONSTRAINTS", "make_problem", "mds", "least_squares",
+           "wine_mlp", "rosenbrock", "quadratic"]

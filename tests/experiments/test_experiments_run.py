@@ -108,10 +108,11 @@ def test_ctrl_c_keeps_finished_jobs(tmp_path, monkeypatch):
 def test_numba_not_implemented_falls_back_to_numpy(tmp_path, monkeypatch):
     real = jobs_module._minimize
 
-    def no_numba(fun, x0, method, args, options, callback, backend, bounds=None):
+    def no_numba(fun, x0, method, args, options, callback, backend, bounds=None,
+                 constraints=()):
         if backend == "numba":
             raise NotImplementedError("test: no numba kernel")
-        return real(fun, x0, method, args, options, callback, backend, bounds)
+        return real(fun, x0, method, args, options, callback, backend, bounds, constraints)
 
     monkeypatch.setattr(jobs_module, "_minimize", no_numba)
     with pytest.warns(RuntimeWarning, match="using backend 'numpy'"):

@@ -68,14 +68,14 @@ def test_hs71_solution_and_kkt(hs71_result, hs71_slsqp):
     assert res.constr_violation <= 1e-8
     assert abs(hs71_product(res.x)) < 1e-7 and abs(hs71_sphere(res.x)) < 1e-7
     assert np.all(res.x >= 1.0) and np.all(res.x <= 5.0)
-    v = np.concatenate(res.v)
+    v = np.concatenate(res.v[:2])
     assert kkt_residual(res.x, v, hs71_grad, hs71_jacobian, 1.0, 5.0) < 1e-5
     np.testing.assert_allclose(res.jac, hs71_grad(res.x), rtol=1e-8, atol=1e-8)
 
 
 def test_hs71_multipliers_match_trust_constr(hs71_result):
-    v_ineq, v_eq = hs71_result.v
-    assert v_ineq.shape == (1,) and v_eq.shape == (1,)
+    v_ineq, v_eq, v_bounds = hs71_result.v
+    assert v_ineq.shape == (1,) and v_eq.shape == (1,) and v_bounds.shape == (4,)
     # the product constraint binds from below (c >= 0): scipy's sign is negative
     assert v_ineq[0] < -0.1
     # the multipliers solve grad f + J^T v = 0 on the free variables (x[0] sits at its bound)
@@ -83,7 +83,11 @@ def test_hs71_multipliers_match_trust_constr(hs71_result):
     free = x > 1.0 + 1e-8
     J = hs71_jacobian(x)
     v_ls, *_ = np.linalg.lstsq(J[:, free].T, -hs71_grad(x)[free], rcond=None)
-    np.testing.assert_allclose(np.concatenate(hs71_result.v), v_ls, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(np.concatenate(hs71_result.v[:2]), v_ls, rtol=1e-5, atol=1e-7)
+    # the bound x[0] >= 1 binds: its multiplier closes grad f + J^T v + v_bounds = 0
+    assert v_bounds[0] < -0.1 and np.all(v_bounds[1:] == 0.0)
+    np.testing.assert_allclose(hs71_grad(x) + J.T @ np.concatenate(hs71_result.v[:2])
+                               + v_bounds, 0.0, atol=1e-5)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ref = so.minimize(hs71, HS71_X0, jac=hs71_grad, method="trust-constr",
@@ -91,9 +95,10 @@ def test_hs71_multipliers_match_trust_constr(hs71_result):
                           constraints=[so.NonlinearConstraint(hs71_product, 0.0, np.inf),
                                        so.NonlinearConstraint(hs71_sphere, 0.0, 0.0)],
                           options={"gtol": 1e-9, "xtol": 1e-12, "maxiter": 3000})
-    # scipy appends the bounds' multipliers after the constraints'
-    np.testing.assert_allclose(np.concatenate(hs71_result.v), np.concatenate(ref.v)[:2],
-                               rtol=1e-3)
+    # scipy appends the bounds' multipliers after the constraints', and so does optad
+    assert len(ref.v) == len(hs71_result.v) == 3
+    np.testing.assert_allclose(np.concatenate(hs71_result.v), np.concatenate(ref.v),
+                               rtol=1e-3, atol=1e-4)
 
 
 def test_hs71_history_and_counts(hs71_result):
@@ -253,8 +258,11 @@ def test_infeasible_with_bounds():
 def test_bounds_only_runs_the_inner_method():
     res = minimize(circle_f, X0, method="auglag", bounds=[(None, 1.0), (None, None)],
                    backend="numpy")
-    assert res.success and res.constr_violation == 0.0 and res.v == []
+    assert res.success and res.constr_violation == 0.0
     np.testing.assert_allclose(res.x, [1.0, 1.0], atol=1e-7)
+    # v: the bounds' multipliers alone; x[0] <= 1 binds (grad f = (-2, 0) there)
+    assert len(res.v) == 1
+    np.testing.assert_allclose(res.v[0], [2.0, 0.0], atol=1e-6)
 
 
 def test_callback_stops_the_outer_loop():

@@ -1,6 +1,7 @@
 """Experiment configs: YAML (``yaml.safe_load`` only) validated into typed dataclasses.
 
-A config names a problem with its parameters (and optionally bounds on its unknowns), an
+A config names a problem with its parameters (and optionally bounds on its unknowns and
+constraints from the problem's own table), an
 optional sweep over one problem parameter, a list of methods with their options, seeds, a budget
 and the plots to draw::
 
@@ -20,9 +21,11 @@ refused, so a small file cannot expand into a huge document.
 
 One job per file: ``schema.py`` (the records), ``errors.py`` (ConfigError and the collector),
 ``checks.py`` (single values, through minimize's option kinds), ``bounds.py``
-(``problem.bounds``), ``validate.py`` (the sections), ``load.py`` (the YAML file).
+(``problem.bounds``), ``constraints.py`` (``problem.constraints``), ``validate.py`` (the
+sections), ``load.py`` (the YAML file).
 """
 from .bounds import minimize_bounds, optimum_in_box
+from .constraints import minimize_constraints, optimum_feasible
 from .checks import check_kind
 from .errors import ConfigError, did_you_mean
 from .load import load_config
@@ -31,5 +34,6 @@ from .schema import (DEFAULT_MAXITER, DEFAULT_SEEDS, PLOT_KINDS, TOP_KEYS, XSCAL
 from .validate import validate
 
 __all__ = ["Config", "ConfigError", "load_config", "validate", "check_kind", "did_you_mean",
-           "minimize_bounds", "optimum_in_box", "Budget", "MethodSpec", "ProblemSpec",
+           "minimize_bounds", "optimum_in_box", "minimize_constraints", "optimum_feasible",
+           "Budget", "MethodSpec", "ProblemSpec",
            "SweepSpec", "PLOT_KINDS", "TOP_KEYS", "XSCALES", "DEFAULT_MAXITER", "DEFAULT_SEEDS"]

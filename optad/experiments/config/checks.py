@@ -3,6 +3,8 @@ Option values are checked by the kinds ``optad.minimize`` uses (optad/optimize/o
 config accepts exactly what minimize accepts."""
 from __future__ import annotations
 
+import inspect
+
 from ...optimize.options import BadValue, kind_of
 from .errors import ConfigError, did_you_mean, fail
 
@@ -35,3 +37,14 @@ def check_string(path, value, accepted="a string"):
     if not isinstance(value, str) or not value.strip():
         fail(path, value, accepted)
     return value
+
+
+def constructor_kinds(constructor) -> dict:
+    """Parameter name -> option kind, read from a constructor's defaults (a problem's or a
+    constraint's): "int0" for ints, "float+" for floats, anything otherwise."""
+    kinds = {}
+    for param in inspect.signature(constructor).parameters.values():
+        default = param.default
+        kinds[param.name] = "int0" if isinstance(default, int) and not isinstance(default, bool) \
+            else "float+" if isinstance(default, float) else "any"
+    return kinds

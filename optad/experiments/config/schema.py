@@ -27,10 +27,13 @@ DEFAULT_MAXITER = 500
 @dataclass(frozen=True)
 class ProblemSpec:
     """``bounds`` is None or {"lower": ..., "upper": ...}, each None (no bound), a number for
-    every unknown, or a list of one number (or None) per unknown in flat order (bounds.py)."""
+    every unknown, or a list of one number (or None) per unknown in flat order (bounds.py);
+    ``constraints`` None or a list of {"name": ..., "params": {...}} naming the problem's own
+    constraints (constraints.py)."""
     name: str
     params: dict = field(default_factory=dict)
     bounds: dict | None = None
+    constraints: list | None = None
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,16 @@
 """The validator: a parsed YAML document in, a :class:`Config` out, or one ConfigError naming
 every problem at once (key path, bad value, what is accepted, "did you mean" for a near miss).
-Validation builds each problem (cheap) to check its parameters and bounds; nothing is run."""
+Validation builds each problem (cheap) to check its parameters, bounds and constraints; nothing
+is run."""
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 from ...problems import PROBLEMS
 from ..methods import BACKENDS, METHOD_OPTIONS
 from .bounds import check_bounds, check_bounds_fit
-from .checks import check_kind, check_mapping, check_string
+from .checks import check_kind, check_mapping, check_string, constructor_kinds
+from .constraints import check_constraints, check_constraints_fit, check_methods_take_constraints
 from .errors import ConfigError, ErrorCollector, did_you_mean, fail
 from .schema import (DEFAULT_MAXITER, DEFAULT_SEEDS, PLOT_KINDS, TOP_KEYS, XSCALES, Budget,
                      Config, MethodSpec, ProblemSpec, SweepSpec)
@@ -17,12 +18,7 @@ from .schema import (DEFAULT_MAXITER, DEFAULT_SEEDS, PLOT_KINDS, TOP_KEYS, XSCAL
 
 def _problem_param_kinds(name: str) -> dict:
     """Parameter name -> kind, read from the constructor's defaults."""
-    kinds = {}
-    for param in inspect.signature(PROBLEMS[name]).parameters.values():
-        default = param.default
-        kinds[param.name] = "int0" if isinstance(default, int) and not isinstance(default, bool) \
-            else "float+" if isinstance(default, float) else "any"
-    return kinds
+    return constructor_kinds(PROBLEMS[name])
 
 
 def _check_problem_value(path, value, kind):
@@ -30,7 +26,8 @@ def _check_problem_value(path, value, kind):
 
 
 def _problem(raw) -> ProblemSpec:
-    check_mapping("problem", raw, ("name", "params", "bounds"), required=("name",))
+    check_mapping("problem", raw, ("name", "params", "bounds", "constraints"),
+                  required=("name",))
     name = raw["name"]
     if name not in PROBLEMS:
         fail("problem.name", name, "one of " + ", ".join(sorted(PROBLEMS)), PROBLEMS)
@@ -44,8 +41,9 @@ def _problem(raw) -> ProblemSpec:
             checked[key] = problems.check(_check_problem_value, f"problem.params.{key}", value,
                                           kinds[key])
     bounds = problems.check(check_bounds, raw.get("bounds"))
+    constraints = problems.check(check_constraints, raw.get("constraints"), name)
     problems.raise_if_any()
-    return ProblemSpec(name, checked, bounds)
+    return ProblemSpec(name, checked, bounds, constraints)
 
 
 def _sweep(raw, problem: ProblemSpec):
@@ -191,6 +189,7 @@ def _check_problems_build(problem: ProblemSpec, sweep: SweepSpec | None) -> None
             raise ConfigError(f"{where}: problem {problem.name!r} rejects {params}: {error}") \
                 from None
         check_bounds_fit(where, problem.bounds, built)
+        check_constraints_fit(where, problem.constraints, built)
 
 
 def _backend(value):
@@ -223,6 +222,8 @@ def validate(raw: Any, name: str = "config") -> Config:
     xscale = problems.check(check_kind, "xscale", raw.get("xscale", "linear"), XSCALES)
     if budget is not None and budget.stop_at_target and raw.get("target") is None:
         problems.add("budget.stop_at_target: true needs a top-level target")
+    if problem is not None and methods is not None:
+        problems.check(check_methods_take_constraints, problem.constraints, methods)
     if problem is not None and not problems.messages:
         problems.check(_check_problems_build, problem, sweep)
     problems.raise_if_any()

@@ -16,19 +16,11 @@ Iteration k at x with gradient g:
 Stops when ||g|| <= gtol (success), on maxiter, or when no point of sufficient decrease exists
 along either direction (``success=False``, the best point found).
 
-With bounds it is a projected quasi-Newton method of the active-set kind (Bertsekas 1982's
-two-metric projection with an L-BFGS metric on the free variables; Kim, Sra & Dhillon 2010):
-1. variables at a bound whose gradient pushes outwards are fixed for the step; on the others
-   the direction is d_F = -(H g_F)_F, the two-loop recursion applied to the gradient with the
-   fixed entries zeroed (a descent direction, since H is positive definite), d = 0 on the fixed;
-2. when the unit step stays in the box, the strong-Wolfe search above with its steps capped
-   where d leaves the box; otherwise (or if it fails) a backtracking search along the
-   projection arc P(x + alpha d) from the unit step, accepted on the Armijo condition with
-   the projected step (optimize/projected_search.py); if both fail the memory is dropped and
-   the projected gradient path is tried before giving up;
-3. the pair (s, y) of the step actually taken is stored under the same curvature test.
-Convergence is the projected gradient norm ||P(x - g) - x|| <= gtol (the quantity L-BFGS-B of
-Byrd, Lu, Nocedal & Zhu 1995 tests), and the reported gradient is the true gradient.
+With bounds the step is L-BFGS-B's (Byrd, Lu, Nocedal & Zhu 1995): generalized Cauchy point,
+subspace minimisation over the free variables, a search that stays in the box (lbfgs_b.py, run
+as ``update`` by boxed/lbfgs.py); the state, the stored pairs and the stops are this module's.
+Convergence is then the projected gradient norm ||P(x - g) - x|| <= gtol (the quantity L-BFGS-B
+tests), and the reported gradient is the true gradient.
 """
 from __future__ import annotations
 
@@ -39,10 +31,9 @@ import numpy as np
 
 from .. import status as st
 from ..bounds import Box, unbounded
-from ..box import free_mask, gradient_norm, max_step, project
+from ..box import gradient_norm
 from ..calls import value_and_grad
 from ..line_search import strong_wolfe
-from ..projected_search import ProjectedStep, projected_armijo
 from ..options import COMMON, Option, check, gtol_for
 from ..step import RUNNING, Final, Progress, advanced, stopped
 
@@ -160,67 +151,6 @@ def _stored(state, stored, params, s, y):
         head = (head + 1) % params.m
         stored = min(stored + 1, params.m)
     return S, Y, rho, stored, head
-
-
-def bounded_update(state, args, params):
-    """``update`` with bounds (methods/boxed/lbfgs.py): the stops are update's, the step
-    L-BFGS on the free variables with a search along the projection arc."""
-    progress = state.progress
-    if progress.grad_norm <= params.gtol or progress.nit >= params.maxiter:
-        return update(state, args, params)
-    return _projected_update(state, args, params)
-
-
-def _search(x, d, f, g, pgnorm, alpha0, args, params):
-    """The step along d from x in the box: when the first trial step stays in the box, the
-    strong-Wolfe search of the unbounded method, its steps capped where d leaves the box (so
-    the stored pairs keep meeting the curvature condition); otherwise, or if that search
-    fails, backtracking along the projection arc."""
-    box = params.box
-    tau = max_step(x, d, box.lower, box.upper)
-    evals = 0
-    if tau >= alpha0:
-        noise = 64 * params.eps * max(1.0, abs(f))
-        ls = strong_wolfe(x, d, f, g, args, alpha0=alpha0, maxiter=params.maxls,
-                          alpha_max=tau, f_noise=noise)
-        evals = ls.evaluations
-        if ls.found:
-            trial = x + ls.alpha * d
-            x_new = project(trial, box.lower, box.upper)
-            if not np.any(x_new != trial):
-                return ProjectedStep(x_new, ls.f, ls.g, ls.alpha, True, evals)
-            f_new, g_new = value_and_grad(x_new, *args)   # rounded past a bound: re-evaluate
-            if math.isfinite(f_new) and f_new < f and np.all(np.isfinite(g_new)):
-                return ProjectedStep(x_new, f_new, g_new, ls.alpha, True, evals + 1)
-            evals += 1
-    ls = projected_armijo(x, d, f, g, pgnorm, args, box.lower, box.upper, params.eps,
-                          alpha0=alpha0, maxiter=params.maxls)
-    return ProjectedStep(ls.x, ls.f, ls.g, ls.alpha, ls.found, evals + ls.evaluations)
-
-
-def _projected_update(state, args, params):
-    """One step with bounds: L-BFGS on the free variables, search along the projection arc."""
-    progress, x, g, box = state.progress, state.x, state.g, params.box
-    f, pgnorm = progress.f, progress.grad_norm
-    mask = free_mask(x, g, box.lower, box.upper)
-    g_free = g * mask
-    free_norm = _norm(g_free)
-    stored = state.stored
-    d = two_loop(g_free, state.S, state.Y, state.rho, stored, state.head) * mask
-    if not float(g @ d) < 0:
-        stored, d = 0, -g_free
-    alpha0 = 1.0 if stored > 0 else min(1.0, 1.0 / free_norm)
-    ls = _search(x, d, f, g, pgnorm, alpha0, args, params)
-    evals = ls.evaluations
-    if not ls.found and stored > 0:
-        stored = 0
-        ls = _search(x, -g_free, f, g, pgnorm, min(1.0, 1.0 / free_norm), args, params)
-        evals += ls.evaluations
-    if not ls.found:
-        return State(*state[:-1], stopped(progress, st.LINE_SEARCH, evals, evals))
-    S, Y, rho, stored, head = _stored(state, stored, params, ls.x - x, ls.g - g)
-    return State(ls.x, ls.g, S, Y, rho, stored, head,
-                 advanced(progress, ls.f, gradient_norm(ls.x, ls.g, box), evals, evals))
 
 
 def finish(state, params, rows, value):

@@ -30,10 +30,12 @@ import time
 import numpy as np
 
 from ... import status as st
+from ...bound_multipliers import bound_multipliers
 from ...box import gradient_norm
 from ...constraints_lagrangian import augmented, cached, clip, stacked, violation
 from ...options import COMMON, Option, check, gtol_for
 from ...result import OptimizeResult, Rows
+from ....tree import ravel_pytree
 
 NAME = "auglag"
 DESCRIPTION = ("augmented Lagrangian with bounds: equality and inequality constraints, inner "
@@ -85,7 +87,10 @@ def solve(fun, x0, unravel, args, box, constraints, options, callback=None, back
                           options={**inner_options, "gtol": o["gtol"], "disp": o["disp"]},
                           callback=callback, backend=backend)
         grad_norms = result.history.grad_norm
-        result.update(constr_violation=0.0, v=[], constr=[], method=NAME,
+        v = [] if bounds is None else \
+            [_bound_v(np.asarray(ravel_pytree(result.x)[0], dtype), box,
+                      np.asarray(ravel_pytree(result.jac)[0], dtype), unravel)]
+        result.update(constr_violation=0.0, v=v, constr=[], method=NAME,
                       optimality=float(grad_norms[-1]) if len(grad_norms) else math.nan,
                       outer_iterations=0, inner_method=o["inner"])
         return result
@@ -147,7 +152,7 @@ def solve(fun, x0, unravel, args, box, constraints, options, callback=None, back
             break
         eps = max(o["gtol"], eps * 0.1)
     return _result(fun, x, f, c, y, kkt, grad_l, status, outer, counts, rows, unravel, args,
-                   constraints, o, values, backend, inner_fun, rho, inner)
+                   constraints, o, values, backend, inner_fun, rho, inner, box)
 
 
 def _stop(callback, unravel, x, f, outer, c, y, constraints):
@@ -161,8 +166,14 @@ def _stop(callback, unravel, x, f, outer, c, y, constraints):
     return False
 
 
+def _bound_v(x, box, grad_l, unravel):
+    """The bounds' multipliers (bound_multipliers.py) in x0's structure: the last entry of v,
+    as scipy's trust-constr appends them."""
+    return unravel(bound_multipliers(x, grad_l, box.lower, box.upper))
+
+
 def _result(fun, x, f, c, y, kkt, grad_l, status, outer, counts, rows, unravel, args,
-            constraints, o, values, backend, inner_fun, rho, inner):
+            constraints, o, values, backend, inner_fun, rho, inner, box):
     violated = violation(c, constraints)
     if status == st.SUCCESS:
         message = (f"Optimization terminated successfully: constraint violation {violated:.2e} "
@@ -177,7 +188,9 @@ def _result(fun, x, f, c, y, kkt, grad_l, status, outer, counts, rows, unravel, 
                                                              constraints, backend)),
         nit=counts["nit"], nfev=counts["nfev"], njev=counts["njev"] + 1, nhev=counts["nhev"],
         status=status, success=status in st.SUCCESSFUL, message=message,
-        constr_violation=violated, v=constraints.split(y), constr=constraints.split(c),
+        constr_violation=violated, v=constraints.split(y) + (
+            [_bound_v(x, box, grad_l, unravel)] if box.bounded and grad_l is not None else []),
+        constr=constraints.split(c),
         lagrangian_grad=None if grad_l is None else unravel(grad_l), optimality=kkt,
         outer_iterations=outer, inner_method=o["inner"], history=rows.history(), method=NAME)
     if o["disp"]:
