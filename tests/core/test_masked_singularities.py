@@ -7,7 +7,7 @@ import pytest
 import optad
 from tests.fd import assert_close, directional
 
-BACKENDS = ["numpy", "numba"]
+BACKENDS = ["numpy", "numba", "interpreter"]   # interpreter: the numba backend's first tier
 
 
 def cola_like(x):

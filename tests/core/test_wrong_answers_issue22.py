@@ -8,7 +8,7 @@ import pytest
 import optad
 from tests.fd import assert_close, directional
 
-BACKENDS = ["numpy", "numba"]
+BACKENDS = ["numpy", "numba", "interpreter"]   # interpreter: the numba backend's first tier
 NONSYMMETRIC = np.array([[2.0, 1.0, 0.3], [5.0, 3.0, -1.0], [7.0, 0.2, 4.0]])
 
 
