@@ -80,9 +80,9 @@ def tiered_kernel(kernel, program, module, source: str):
     if evaluated_equations(program) > MAX_EVALUATED and not first_tier_only():
         # long for the NumPy plan: the interpreter runs it, loaded now if it is compiled
         # (~0.1 s, against a second or more to compile this kernel); else compile here
-        if first.assembly is None or not (machine_loader.ready() is not None or
-                                          (machine_loader.compiled() and
-                                           machine_loader.load_here())):
+        if first.assembly is None or not (
+                machine_loader.ready(first.products) is not None or
+                (machine_loader.compiled() and machine_loader.load_here(first.products))):
             return kernel
     return TieredKernel(kernel, program, module, first)
 

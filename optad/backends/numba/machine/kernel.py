@@ -26,6 +26,7 @@ import numpy as np
 from ...numpy_backend import NumpyKernel
 from . import loader
 from .assemble import Unsupported, assemble
+from .interpreter import MATMUL
 
 # the interpreter is used for programs whose workspace holds at most this many float64 values
 # (64 MB): beyond that the plan's NumPy calls, on large arrays, lose nothing to it
@@ -70,6 +71,8 @@ class FirstTier:
         self.timings = {"interpreter": [], "plan": []}
         self._lock = threading.Lock()
         self._call = None      # the interpreter's compiled entry, once loaded
+        self.products = self.assembly is not None and \
+            bool((self.assembly.code[:, 0] == MATMUL).any())
         self._outputs = [] if self.assembly is None else [
             (int(start), int(start + n), tuple(aval.shape),
              None if aval.dtype == np.float64 else aval.dtype)
@@ -84,12 +87,12 @@ class FirstTier:
     @property
     def runs_compiled(self) -> bool:
         return self.assembly is not None and self.choice != "plan" and \
-            loader.ready() is not None
+            loader.ready(self.products) is not None
 
     def __call__(self, *args):
         if self.choice == "plan":
             return self.plan(*args)
-        call = self._call or loader.ready()
+        call = self._call or loader.ready(self.products)
         if call is None:
             return self.plan(*args)
         self._call = call

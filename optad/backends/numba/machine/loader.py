@@ -38,6 +38,8 @@ class _State:
     loader = None
     failed = False
     retry_at = 0.0
+    blas = False         # the BLAS its matrix products call is loaded (warm_start.load_blas)
+    blas_loader = None
 
 
 def setting() -> str:
@@ -66,26 +68,40 @@ def module():
     return _State.module
 
 
-def _load():
+def _load(blas=True):
     try:
-        load_blas()   # the BLAS the interpreter's products call
         mod = module()
         if mod.warm_up():   # loads (or, if the cache has none, compiles) the machine code
             pool.mark_compiled(mod)
             _State.call = mod.call
+        if blas:
+            _load_blas()
     except BaseException:   # noqa: BLE001 - the plan goes on answering
         _State.failed = True
 
 
-def ready():
+def _load_blas():
+    load_blas()   # ~65 ms: only programs with matrix products wait for it
+    _State.blas = True
+
+
+def ready(products=False):
     """The interpreter's compiled ``call``, or None while it is not loaded yet (this starts
-    its compile or load when nothing does)."""
+    its compile or load when nothing does); with ``products``, None also until the BLAS of
+    its matrix products is loaded."""
     call = _State.call
-    if call is not None or _State.failed or not enabled():
+    if call is not None and (_State.blas or not products):
         return call
+    if _State.failed or not enabled():
+        return None
     with _State.lock:
         _advance()
-    return _State.call
+        if _State.call is not None and products and not _State.blas and \
+                _State.blas_loader is None:
+            _State.blas_loader = threading.Thread(target=_load_blas, daemon=True,
+                                                  name="optad interpreter BLAS")
+            _State.blas_loader.start()
+    return _State.call if (_State.blas or not products) else None
 
 
 def _advance():
@@ -144,22 +160,25 @@ def compiled() -> bool:
         return False
 
 
-def load_here() -> bool:
-    """Load the interpreter in this process now (compiling it if the cache has none)."""
-    if _State.call is None and enabled():
+def load_here(products=True) -> bool:
+    """Load the interpreter in this process now (compiling it if the cache has none), and the
+    BLAS of matrix products unless ``products`` is False."""
+    if enabled():
         with _State.lock:
             if _State.call is None:
-                _load()
+                _load(blas=products)
+            elif products and not _State.blas:
+                _load_blas()
     return _State.call is not None
 
 
 def wait(timeout=None) -> bool:
     """Block until the interpreter is loaded (benchmarks, tests); True when it is."""
     deadline = None if timeout is None else time.monotonic() + timeout
-    while ready() is None and not _State.failed and enabled():
+    while ready(products=True) is None and not _State.failed and enabled():
         if deadline is not None and time.monotonic() > deadline:
             return False
-        worker, loader = _State.worker, _State.loader
+        worker, loader = _State.worker, _State.loader or _State.blas_loader
         if worker is not None:
             try:
                 worker.wait(0.05)
