@@ -1,9 +1,12 @@
 """Rewrites of a segment's equations before fusion, shared by the compiled backends.
 
-- ``merge_pad_sums``: ``add(pad(x), pad(y))`` (and sums of more pads) over disjoint regions
-  becomes one ``pad_sum`` writing each operand into one buffer: a gradient assembled from the
-  gradients of slices of one input (``w[:k]``, ``w[k:]``) is then one array, not a zero array
-  per slice plus additions.
+- ``merge_pad_sums``: ``add(pad(x), pad(y))`` (and sums of more pads) becomes one ``pad_sum``
+  adding each operand into one zeroed buffer: a gradient assembled from the gradients of slices
+  of one input (``w[:k]``, ``w[k:]``, or the shifted ``x[1:]`` and ``x[:-1]`` of a chained
+  Rosenbrock) is then one array, not a zero array per slice plus additions (on the Rosenbrock
+  gradient with n = 100,000: 1.9 ms -> 0.30 ms a call).  Where regions overlap, each element
+  is summed left to right over the pads that cover it, starting from +0.0: the NumPy backend's
+  order for a left-leaning sum, and equal up to rounding (and the sign of a zero) otherwise.
 - ``expand_small_matmuls``: the matrix products that are cheaper as loop-nest arithmetic than
   as BLAS calls become elementwise equations and a sum, which fusion then places like any
   other: an outer product ``(m, 1) @ (1, n)`` is ``a * b`` broadcast (exactly what BLAS
@@ -26,7 +29,7 @@ from ..primitives import reductions as red
 from ..primitives import shape as sh
 from ..primitives.registry import Primitive, impl_rules
 
-# out = pad(x0) + pad(x1) + ... over disjoint regions.  params: ``pads``, one (starts, steps)
+# out = pad(x0) + pad(x1) + ... (regions may overlap).  params: ``pads``, one (starts, steps)
 # per input, and ``shape``.
 pad_sum_p = Primitive("pad_sum", "schedule")
 
@@ -89,11 +92,6 @@ def merge_pad_sums(eqns, needed_after):
         if not all(found) or not 0 < int(np.prod(out.shape)) <= 1 << 22:
             continue   # (a zero-size sum has nothing to write)
         pad_eqns = found[0][0] + found[1][0]
-        cover = np.zeros(out.shape, np.int8)
-        for p in pad_eqns:
-            cover[_pad_region(p.params["starts"], p.params["steps"], p.inputs[0].shape)] += 1
-        if cover.max() > 1:
-            continue   # overlapping regions: keep NumPy's order of additions
         replaced[id(eqn)] = Eqn(pad_sum_p, tuple(p.inputs[0] for p in pad_eqns),
                                 {"pads": tuple((p.params["starts"], p.params["steps"])
                                                for p in pad_eqns), "shape": out.shape},

@@ -199,8 +199,9 @@ def test_slice_pad_concatenate():
 
 
 def test_sum_of_pads_of_disjoint_slices_is_one_buffer():
-    """The gradient of a loss on slices of one vector: pads of disjoint regions summed into one
-    array (pad_sum), overlapping pads keep NumPy's additions; values equal the NumPy backend."""
+    """The gradient of a loss on slices of one vector: pads summed into one array (pad_sum),
+    disjoint or overlapping (the shifted slices of a chained Rosenbrock); values equal the
+    NumPy backend."""
     x = RNG.standard_normal(11)
 
     def f(x):
@@ -225,7 +226,13 @@ def test_sum_of_pads_of_disjoint_slices_is_one_buffer():
         lambda x: [ew.add(sh.pad(x, (0,), (1,), (12,)), sh.pad(x, (1,), (1,), (12,)))],
         [aval(x)])
     run_both(overlapping, [x])
-    assert "pad_sum" not in numba_backend.program_source(overlapping)
+    source = numba_backend.program_source(overlapping)
+    assert "# pad_sum" in source and source.count("rt.zeros((12,)") == 1
+    rosenbrock_gradient = make_program_flat(   # pad(a) + pad(b) + pad(c), two of them shifted
+        lambda x: [ew.add(ew.add(sh.pad(ew.sin(x), (0,), (1,), (12,)), sh.pad(x, (0,), (1,), (12,))),
+                          sh.pad(ew.mul(x, x), (1,), (1,), (12,)))], [aval(x)])
+    run_both(rosenbrock_gradient, [x])
+    assert "# pad_sum" in numba_backend.program_source(rosenbrock_gradient)
 
 
 def test_outer_product_joins_the_loop_nest():
