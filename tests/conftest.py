@@ -44,6 +44,11 @@ if not os.environ.get("OPTAD_CACHE_DIR"):
 else:
     _SESSION_CACHE = None
 
+# The first tier's interpreter (backends/numba/machine) is compiled once for the session, in a
+# folder that tests giving themselves a kernel cache of their own (cache_of_its_own) share.
+os.environ.setdefault("OPTAD_MACHINE_DIR", os.path.join(os.environ["OPTAD_CACHE_DIR"],
+                                                        "interpreter"))
+
 # Compiled-backend tests check compiled code: no first calls answered by the NumPy evaluator
 # while another process compiles (tests/backends/test_tiered_first_call.py turns it on).
 os.environ.setdefault("OPTAD_TIERED", "0")

@@ -45,6 +45,20 @@ def _cubic_min(a, fa, da, b, fb, db):
     return b - (b - a) * (db + d2 - d1) / denom
 
 
+def zoom_trial(lo, f_lo, d_lo, hi, f_hi, d_hi):
+    """The next trial step inside the bracket [lo, hi] of a zoom: the cubic's minimiser when it
+    is finite and at least a tenth of the width from either end, else the midpoint."""
+    width = hi - lo
+    trial = math.nan
+    if math.isfinite(f_hi) and math.isfinite(d_hi):
+        trial = _cubic_min(lo, f_lo, d_lo, hi, f_hi, d_hi)
+    inner_lo = min(lo + 0.1 * width, hi - 0.1 * width)
+    inner_hi = max(lo + 0.1 * width, hi - 0.1 * width)
+    if not (math.isfinite(trial) and inner_lo <= trial <= inner_hi):
+        trial = lo + 0.5 * width
+    return trial
+
+
 def _phi(x, p, alpha, args):
     """(f, directional derivative, g) at x + alpha p; (inf, NaN, g) when not finite."""
     f, g = value_and_grad(x + alpha * p, *args)
@@ -91,13 +105,7 @@ def strong_wolfe(x, p, f0, g0, args, alpha0=1.0, c1=1e-4, c2=0.9, maxiter=40, al
         width = hi - lo
         if abs(width) <= 1e-16 * max(1.0, abs(lo)):
             break
-        trial = math.nan
-        if math.isfinite(f_hi) and math.isfinite(d_hi):
-            trial = _cubic_min(lo, f_lo, d_lo, hi, f_hi, d_hi)
-        inner_lo = min(lo + 0.1 * width, hi - 0.1 * width)
-        inner_hi = max(lo + 0.1 * width, hi - 0.1 * width)
-        if not (math.isfinite(trial) and inner_lo <= trial <= inner_hi):
-            trial = lo + 0.5 * width
+        trial = zoom_trial(lo, f_lo, d_lo, hi, f_hi, d_hi)
         f, d, g = _phi(x, p, trial, args)
         evals += 1
         if f < best_f:

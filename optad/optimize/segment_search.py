@@ -16,7 +16,7 @@ import numpy as np
 
 from .box import project
 from .calls import value_and_grad
-from .line_search import _cubic_min
+from .line_search import zoom_trial
 from .projected_search import ProjectedStep
 
 
@@ -85,13 +85,7 @@ def segment_wolfe(x, x_bar, f0, g0, args, lower, upper, alpha0, alpha_max, maxit
         width = hi - lo
         if abs(width) <= 1e-16 * max(1.0, abs(lo)):
             break
-        trial = math.nan
-        if math.isfinite(f_hi) and math.isfinite(d_hi):
-            trial = _cubic_min(lo, f_lo, d_lo, hi, f_hi, d_hi)
-        inner_lo = min(lo + 0.1 * width, hi - 0.1 * width)
-        inner_hi = max(lo + 0.1 * width, hi - 0.1 * width)
-        if not (math.isfinite(trial) and inner_lo <= trial <= inner_hi):
-            trial = lo + 0.5 * width
+        trial = zoom_trial(lo, f_lo, d_lo, hi, f_hi, d_hi)
         f, slope, g = _phi(x, d, x_bar, trial, args, lower, upper)
         evals += 1
         if f < best_f:

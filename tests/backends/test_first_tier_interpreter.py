@@ -200,3 +200,32 @@ def test_an_index_out_of_bounds_is_an_index_error(interpreter):
     tier, leaves = _tier(lambda x, i: np.sum(x[i]), np.ones(3), np.array([0, 1]))
     with pytest.raises(IndexError):
         tier(np.ones(3), idx)
+
+
+@pytest.mark.slow
+def test_a_kernel_worker_builds_the_interpreter_after_its_kernel(tmp_path, monkeypatch,
+                                                                 cache_of_its_own):
+    """On a machine without the interpreter, the one compile process compiles the kernel a
+    caller waits for first, then the interpreter (compile_pool.compile_afterwards); the
+    kernel is used as soon as its own module is marked compiled."""
+    monkeypatch.setenv("OPTAD_MACHINE_DIR", str(tmp_path / "machine"))
+    monkeypatch.setenv("OPTAD_TIERED", "1")      # hot from the first call
+    monkeypatch.setattr(loader, "START_DELAY", 1e9)   # the loader never starts its own worker
+    monkeypatch.setattr(loader._State, "module", None)
+    monkeypatch.setattr(loader._State, "call", None)
+    monkeypatch.setattr(loader._State, "failed", False)
+    monkeypatch.setattr(loader._State, "first_need", None)
+    monkeypatch.setattr(loader._State, "worker", None)
+    monkeypatch.setattr(loader._State, "loader", None)
+    assert not loader.compiled()
+    f = lambda x: np.sum(np.cos(x) * x ** 3) - 0.25 * np.max(x)   # noqa: E731
+    x = np.linspace(0.1, 0.9, 4)
+    vg = optad.value_and_grad(f)
+    vg(x)
+    workers = list(tiered._running)
+    assert len(workers) == 1
+    workers[0][0].wait(timeout=600)
+    assert workers[0][0].returncode == 0
+    assert loader.compiled()      # built after the kernel, by the same process
+    np.testing.assert_allclose(vg(x)[1], optad.value_and_grad(f, backend="numpy")(x)[1],
+                               rtol=1e-12)

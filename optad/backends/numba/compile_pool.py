@@ -123,13 +123,27 @@ def compile_slot(wait=False):
     return handle
 
 
+# A module every worker compiles after its own job, if it is not compiled yet: a function
+# returning its path or None (machine/loader.py sets it to the first tier's interpreter, so the
+# one compile process a machine runs builds it after the kernel a caller is waiting for)
+compile_afterwards = None
+
+
 def start_worker(payload: dict, wait=False):
     """``(process, payload path)`` of a compile worker started on ``payload`` (see
     compile_worker.py); BUSY while another process's worker holds the compile lock (``wait``:
     wait for it); None when it cannot start.  A worker still running at exit is stopped."""
+    reap()
     slot = compile_slot(wait)
     if slot is BUSY:
         return BUSY
+    if compile_afterwards is not None and payload.get("kind") != "machine":
+        try:
+            afterwards = compile_afterwards()
+        except Exception:   # noqa: BLE001 - only a missed chance to build it
+            afterwards = None
+        if afterwards:
+            payload = dict(payload, afterwards=afterwards)
     path = None
     try:
         handle, path = tempfile.mkstemp(prefix="optad-tiered-", suffix=".pkl")
@@ -154,6 +168,14 @@ def start_worker(payload: dict, wait=False):
             os.close(slot)   # this process's copy; the worker's keeps the lock
     _running.append((worker, path))
     return worker, path
+
+
+def reap() -> None:
+    """Forget the workers that have exited (one whose caller stopped watching it once its own
+    module was marked compiled finishes the interpreter on its own)."""
+    for worker, payload in list(_running):
+        if worker.poll() is not None:
+            finished(worker, payload)
 
 
 def finished(worker, payload) -> None:

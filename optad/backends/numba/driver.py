@@ -196,14 +196,18 @@ def loop_ready(loop, entries, x0, params) -> bool:
     running = _LOOP_WORKERS.get(file)
     if running is not None:
         worker, _, started_at = running
-        if worker.poll() is None:
+        # the loop is compiled once its module is marked, even if the worker goes on to build
+        # the first tier's interpreter (compile_pool.compile_afterwards)
+        own_done = tiered.marker(module).exists()
+        if worker.poll() is None and not own_done:
             if time.monotonic() - started_at < tiered.WORKER_TIMEOUT:
                 return False
             worker.kill()   # hung: stopped, and counted as a failure below
             worker.wait()
         del _LOOP_WORKERS[file]
-        tiered.finished(*running[:2])
-        if worker.returncode == 0:
+        if worker.poll() is not None:
+            tiered.finished(*running[:2])
+        if own_done or worker.returncode == 0:
             return True   # loads the worker's machine code
         tiered.count_failure(module, worker.returncode)   # Python steps; later calls retry
         return False

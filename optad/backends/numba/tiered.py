@@ -151,6 +151,12 @@ class TieredKernel:
     def _poll(self, args):
         """Look at the worker: when it has finished, load its machine code off this thread."""
         code = self.worker.poll()
+        if code is None and marker(self.module).exists():
+            # its own job is done: the worker may go on building the first tier's
+            # interpreter (compile_pool.compile_afterwards); the kernel loads now
+            self.worker_done = True
+            self._load_beside(args)
+            return
         if code is None:
             if time.monotonic() - self.started_at < WORKER_TIMEOUT:
                 return

@@ -27,6 +27,10 @@ from ..cache import cache_dir, load_module
 
 SOURCE_PATH = Path(__file__).with_name("interpreter.py")
 RETRY_SECONDS = 0.5   # while another process's compile holds the lock, ask again after this
+# the first attempt to start a worker of its own waits this long after the first need, so that
+# a kernel hot from its first calls takes the compile lock first (its worker then builds the
+# interpreter afterwards: compile_pool.compile_afterwards)
+START_DELAY = 1.0
 
 
 class _State:
@@ -40,6 +44,7 @@ class _State:
     retry_at = 0.0
     blas = False         # the BLAS its matrix products call is loaded (warm_start.load_blas)
     blas_loader = None
+    first_need = None    # when a first tier first asked for the interpreter
 
 
 def setting() -> str:
@@ -139,13 +144,31 @@ def _advance():
     if pool.failures(mod) >= pool.MAX_FAILURES:
         _State.failed = True
         return
-    if time.monotonic() < _State.retry_at:
+    now = time.monotonic()
+    if _State.first_need is None:
+        _State.first_need = now
+    if now < _State.retry_at or now - _State.first_need < START_DELAY:
         return
     started = pool.start_worker({"kind": "machine", "module": mod.__file__})
     if started is pool.BUSY or started is None:
         _State.retry_at = time.monotonic() + RETRY_SECONDS
         return
     _State.worker, _State.payload = started
+
+
+def _path_to_compile():
+    """The interpreter module's path while it is not compiled (compile_pool.compile_afterwards),
+    else None."""
+    if not enabled() or _State.failed or _State.call is not None:
+        return None
+    mod = module()
+    file = getattr(mod, "__file__", None)
+    if file is None or pool.marker(mod).exists() or pool.failures(mod) >= pool.MAX_FAILURES:
+        return None
+    return file
+
+
+pool.compile_afterwards = _path_to_compile
 
 
 def compiled() -> bool:
