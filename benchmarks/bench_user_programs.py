@@ -29,7 +29,7 @@ import sys
 import threading
 import time
 
-from fresh_runs import has_jax, jax_version, load_average, run_fresh
+from fresh_runs import has_jax, jax_version, load_average, prepare_interpreter, run_fresh
 from user_programs import PROGRAMS, SIZES
 
 
@@ -163,6 +163,9 @@ def main():
     parser.add_argument("--timeout", type=float, default=600,
                         help="seconds per subprocess (optad's compile gets 60 s less)")
     options = parser.parse_args()
+    seconds = prepare_interpreter()   # compiled once per machine, as an installation is
+    print(f"first tier's interpreter: {'unavailable' if seconds < 0 else f'ready in {seconds:.1f} s'}",
+          flush=True)
     if not has_jax():
         sys.exit("JAX is not installed (`pip install jax jaxlib`, a benchmark-only dependency)")
     programs = [p for p in PROGRAMS if any(s.lower() in p.lower() for s in options.programs)]
