@@ -16,7 +16,7 @@ The modules are loaded *before* optad is imported (they bind NumPy names with
 - the value of ``optad.value_and_grad(f)`` against the function itself (NumPy);
 - the gradient and ``optad.hvp(f)(x, v)`` (a random unit ``v``) against the oracle:
   the *JAX twin* -- the same module text with ``numpy`` replaced by ``jax.numpy`` in its import
-  lines, differentiated by ``jax.grad`` and ``jax.jvp(jax.grad(f))`` in float64 -- where the twin
+  lines (``np.random`` stays NumPy's), differentiated by ``jax.grad`` and ``jax.jvp(jax.grad(f))`` in float64 -- where the twin
   runs, computes the same value as the NumPy function and gives finite derivatives; otherwise
   central finite differences (a fourth-order stencil of the NumPy function for the gradient, and
   of optad's NumPy-backend gradient for the HVP, which the gradient check has just validated).
@@ -89,10 +89,25 @@ def _safe_import():
         pass
 
 
+TWIN_NUMPY = "_go_twin_numpy"
+
+
+def _install_twin_numpy():
+    """The module the twins import as NumPy: ``jax.numpy``'s names, and NumPy's ``random``
+    (a function that draws noise draws it from NumPy's seeded generator, as the original)."""
+    import jax.numpy as jnp
+    shim = types.ModuleType(TWIN_NUMPY)
+    shim.random = np.random
+    shim.__getattr__ = lambda name: getattr(jnp, name)
+    sys.modules[TWIN_NUMPY] = shim
+
+
 def _to_jax(text: str) -> str:
-    """The module text with NumPy's import lines pointing at ``jax.numpy`` (same line count)."""
-    text = re.sub(r"^(\s*)import numpy as np\s*$", r"\1import jax.numpy as np", text, flags=re.M)
-    return re.sub(r"^(\s*)from numpy import", r"\1from jax.numpy import", text, flags=re.M)
+    """The module text with NumPy's import lines pointing at the twin's NumPy (jax.numpy;
+    same line count)."""
+    text = re.sub(r"^(\s*)import numpy as np\s*$", rf"\1import {TWIN_NUMPY} as np", text,
+                  flags=re.M)
+    return re.sub(r"^(\s*)from numpy import", rf"\1from {TWIN_NUMPY} import", text, flags=re.M)
 
 
 def load_corpus(folder: str, package: str, rewrite=None) -> dict:
@@ -323,6 +338,7 @@ def main(argv=None):
     import jax
     jax.config.update("jax_enable_x64", True)
     try:
+        _install_twin_numpy()
         twins = load_corpus(folder, "_go_corpus_jax", rewrite=_to_jax)
     except Exception as error:   # noqa: BLE001 - then every oracle is finite differences
         print(f"JAX twins unavailable ({type(error).__name__}: {error}); using differences")
