@@ -48,7 +48,8 @@ FAMILIES = [
     ("indexing", ["take", "diagonal", "trace", "diag", "tril", "triu", "put", "copy"],
      "static ints, slices with any step, `None`, `...`; integer arrays (with ints, adjacent "
      "or not, as NumPy places them) for gathers; boolean masks that are constants of the "
-     "trace (closed over) as gathers of `mask.nonzero()`; `diagonal`/`trace` on any two axes; "
+     "trace (closed over) as gathers of `mask.nonzero()`, and masks passed as arguments "
+     "(their count guarded, positions found in the kernel); `diagonal`/`trace` on any two axes; "
      "writes at constant positions: `x[key] = v` and `x[key] += v` on a traced `x`, `np.put`, "
      "and `optad.numpy.at(a)[key].set(v)` / `.add(v)` (also `x.at[key]`), which returns a "
      "new array and also takes a NumPy `a`"),
