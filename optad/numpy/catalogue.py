@@ -25,9 +25,9 @@ FAMILIES = [
                      "minimum", "fmax", "fmin", "logaddexp",
                      "logaddexp2", "hypot", "clip", "sinc", "deg2rad", "rad2deg", "radians",
                      "degrees", "nan_to_num", "isnan", "isinf", "isfinite", "real", "imag",
-                     "conjugate"],
-     "`np.conj` is `np.conjugate`; optad's arrays are real, so `real` and `conjugate` are "
-     "the identity and `imag` is zeros"),
+                     "conjugate", "angle", "real_if_close"],
+     "`np.conj` is `np.conjugate`; optad's arrays are real, so `real`, `conjugate` and "
+     "`real_if_close` are the identity, `imag` is zeros and `angle` is 0 or pi"),
     ("comparisons, logic", ["less", "less_equal", "greater", "greater_equal", "equal",
                             "not_equal", "logical_and", "logical_or", "logical_not", "where",
                             "select"],

@@ -38,7 +38,7 @@ from ..numpy import SUPPORTED_FUNCTIONS, SUPPORTED_UFUNCS
 
 # Functions whose arguments are sequences of arrays by design: NumPy's dispatch already looks
 # inside those sequences (or their items may differ in shape), so they are left alone.
-SEQUENCE_FUNCTIONS = {"append", "column_stack", "concatenate", "dstack", "einsum", "hstack",
+SEQUENCE_FUNCTIONS = {"column_stack", "concatenate", "dstack", "einsum", "hstack",
                       "select", "stack", "vstack"}
 
 # NumPy's constructors that convert their first argument, and optad's versions of them.
