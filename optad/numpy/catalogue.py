@@ -96,15 +96,18 @@ CONVENTIONS = [
      "at repeated eigenvalues (singular values) the vectors have no derivative: the pair's "
      "1/(w_j - w_i) term is taken as 0, exact for functions of the values and of the "
      "eigenspaces; singular-vector derivatives need s > 0"),
-    ("`cholesky`, `eigh`",
-     "read one triangle of a symmetric matrix; derivatives are those of the symmetric part "
-     "(as in JAX and autograd)"),
+    ("`cholesky`, `eigh`, `eigvalsh`",
+     "read the triangle NumPy reads (`UPLO`, `upper`); derivatives are those of that function, "
+     "as finite differences see it: 0 for the entries not read, and off the diagonal twice "
+     "the symmetric part's (as autograd's `eigh`; JAX symmetrises the input instead, so its "
+     "values differ from NumPy's for a non-symmetric matrix). Along symmetric directions "
+     "the conventions agree"),
     ("`inv`, `det`, `slogdet`, `solve`", "need a nonsingular matrix (LinAlgError otherwise)"),
     ("`qr`", "derivatives need at least as many rows as columns"),
     ("`eig`", "real eigenvalues only; a matrix with complex ones raises"),
     ("`scipy.linalg.cholesky`, `cho_factor`, `eigh`, `solve(assume_a='sym')`",
      "read the triangle SciPy reads; derivatives are those of that function (0 for the "
-     "entries not read), unlike `np.linalg.cholesky`/`eigh`'s symmetric-part convention"),
+     "entries not read), as for `np.linalg.cholesky`/`eigh`"),
     ("`scipy.special.xlogy`, `xlog1py`",
      "0 at x = 0 for any y, as SciPy; d/dx there is log(y) where that is finite, else 0"),
     ("`scipy.special.expit`, `log_expit`, `logsumexp`, `softmax`, `log_softmax`",

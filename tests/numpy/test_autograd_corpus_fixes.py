@@ -100,3 +100,49 @@ def test_append_of_a_list_holding_traced_values():
     got = optad.grad(f, argnums=(0, 1), backend="numpy")(np.array([1.5, 2.0]), 0.5)
     assert_close(got[0], [1.0, 2.0 * 2 * 2.0], atol=0)
     assert_close(got[1], 4.0, atol=0)
+
+
+# ------------------------------------------------- the triangle np.linalg reads, and its derivative
+
+def _nonsymmetric(n, rng):
+    b = rng.normal(size=(n, n))
+    return b @ b.T + n * np.eye(n) + np.triu(rng.normal(size=(n, n)), 1) * 0.5 \
+        - np.tril(rng.normal(size=(n, n)), -1) * 0.3
+
+
+TRIANGLE_FUNCTIONS = {
+    "eigvalsh L": lambda a, w: np.sum(np.linalg.eigvalsh(a) * w),
+    "eigvalsh U": lambda a, w: np.sum(np.linalg.eigvalsh(a, "U") * w),
+    "eigh vectors U": lambda a, w: np.sum(np.abs(np.linalg.eigh(a, UPLO="U")[1]) * w),
+    "cholesky": lambda a, w: np.sum(np.linalg.cholesky(a) ** 2 * w),
+    "cholesky upper": lambda a, w: np.sum(np.linalg.cholesky(a, upper=True) ** 3 * w),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TRIANGLE_FUNCTIONS))
+def test_linalg_of_a_nonsymmetric_matrix_is_numpys_function_with_its_derivative(name):
+    """autograd's test_eigvalh_lower/upper: eigh of a matrix that is not symmetric.  NumPy
+    reads one triangle; optad's value is NumPy's and its gradient that of NumPy's function
+    (finite differences over every entry), also cholesky(upper=True), which read the lower
+    triangle before."""
+    rng = np.random.default_rng(3)
+    a, w = _nonsymmetric(4, rng), rng.normal(size=4)
+    fun = lambda a: TRIANGLE_FUNCTIONS[name](a, w)  # noqa: E731
+    assert_close(optad.jit(fun, "numpy")(a), fun(a), rtol=1e-13, atol=1e-13)
+    eye = np.eye(16).reshape(16, 4, 4)
+    expected = np.array([directional(fun, [a], [e]) for e in eye]).reshape(4, 4)
+    assert_close(optad.grad(fun, backend="numpy")(a), expected, rtol=1e-6, atol=1e-7)
+    assert np.all(optad.grad(fun, backend="numpy")(a)[np.triu_indices(4, 1) if "U" not in name
+                  and "upper" not in name else np.tril_indices(4, -1)] == 0)
+
+
+@pytest.mark.skipif("numba" not in __import__("conftest").BACKENDS, reason="numba backend absent")
+def test_linalg_triangles_on_numba_match_numpy():
+    rng = np.random.default_rng(4)
+    a, w = _nonsymmetric(3, rng), rng.normal(size=3)
+    for name in ("eigvalsh U", "cholesky upper"):
+        fun = lambda a: TRIANGLE_FUNCTIONS[name](a, w)  # noqa: E731
+        got = optad.value_and_grad(fun, backend="numba")(a)
+        want = optad.value_and_grad(fun, backend="numpy")(a)
+        assert_close(got[0], want[0], rtol=1e-12)
+        assert_close(got[1], want[1], rtol=1e-10, atol=1e-12)
