@@ -2,6 +2,7 @@
 
     python benchmarks/corpus_scipy_go.py [--source DIR | --scipy-git REPO] [--backends numpy,numba]
                                          [--points 3] [--only NAME,...] [--verbose] [--json FILE]
+                                         [--optad-first]
 
 The corpus is ``benchmarks/benchmarks/go_benchmark_functions/go_funcs_[A-Z].py`` of SciPy
 (195 classes, each with a ``fun(self, x)`` written in plain NumPy).  Nothing of SciPy is copied
@@ -10,7 +11,8 @@ here: the files are read at run time from ``--source DIR`` (a folder holding the
 from GitHub at the pinned commit ``SCIPY_COMMIT`` into a temporary folder.
 
 The modules are loaded *before* optad is imported (they bind NumPy names with
-``from numpy import sqrt, ...``, which must trace the same as ``np.sqrt``).  For every class, at
+``from numpy import sqrt, ...``, which must trace the same as ``np.sqrt``; ``--optad-first``
+imports optad first, which must give the same table).  For every class, at
 ``--points`` points drawn inside its bounds (fixed seed), on each backend:
 
 - the value of ``optad.value_and_grad(f)`` against the function itself (NumPy);
@@ -328,13 +330,17 @@ def main(argv=None):
     parser.add_argument("--only", help="comma-separated class names")
     parser.add_argument("--verbose", action="store_true", help="print every function's row")
     parser.add_argument("--json", help="write the per-function results here")
+    parser.add_argument("--optad-first", action="store_true",
+                        help="import optad before loading the corpus (default: after)")
     args = parser.parse_args(argv)
 
     os.environ.setdefault("OPTAD_TIERED", "0")
     os.environ.setdefault("OPTAD_CACHE_DIR",
                           os.path.join(os.path.expanduser("~"), ".cache", "optad-corpus-go"))
     folder = fetch_sources(args)
-    classes = load_corpus(folder, "_go_corpus_numpy")       # before optad is imported
+    if args.optad_first:
+        import optad   # noqa: F401
+    classes = load_corpus(folder, "_go_corpus_numpy")       # before optad, unless --optad-first
     import jax
     jax.config.update("jax_enable_x64", True)
     try:
