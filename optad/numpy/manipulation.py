@@ -376,7 +376,8 @@ def dstack(tup):
 
 
 def append(arr, values, axis=None):
-    arr, values = as_operand(arr), as_operand(values)
+    arr, values = (np.asarray(v) if is_python_scalar(v) else v
+                   for v in (as_operand(arr), as_operand(values)))
     if axis is None:
         return concatenate([ravel(arr), ravel(values)], axis=0)
     return concatenate([arr, values], axis=axis)

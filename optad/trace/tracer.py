@@ -85,6 +85,24 @@ def add_outermost_trace_hooks(on_first_enter, on_last_exit):
         _outermost_hooks.append((on_first_enter, on_last_exit))
 
 
+# Functions mapping a callable about to be traced to the one to trace instead (the NumPy
+# wrappers register theirs: ``optad.grad(np.append)`` traces the wrapper of np.append).
+_callable_hooks: list = []
+
+
+def add_callable_hook(hook):
+    """Have ``traced_callable`` pass every function it is given through ``hook``."""
+    if hook not in _callable_hooks:
+        _callable_hooks.append(hook)
+
+
+def traced_callable(fun):
+    """The callable to trace for ``fun`` (``fun`` itself unless a hook maps it)."""
+    for hook in _callable_hooks:
+        fun = hook(fun)
+    return fun
+
+
 def set_where(where):
     """Set the source note for the equations this thread emits next; returns the previous one.
     While a transform re-emits the equations of an existing program it sets the source line of

@@ -146,3 +146,15 @@ def test_linalg_triangles_on_numba_match_numpy():
         want = optad.value_and_grad(fun, backend="numpy")(a)
         assert_close(got[0], want[0], rtol=1e-12)
         assert_close(got[1], want[1], rtol=1e-10, atol=1e-12)
+
+
+def test_numpy_functions_themselves_transformed_stack_lists_like_their_names():
+    """autograd's check_grads(np.append)(A, b) with A a list: the function transformed is
+    NumPy's own object, bound before the trace; it traces like the name np.append."""
+    value, tangent = optad.jvp(np.append, ([1.0, 2.0, 3.0], 4.0),
+                               ([np.array(1.0)] * 3, np.array(2.0)), backend="numpy")
+    assert_close(value, [1.0, 2.0, 3.0, 4.0], atol=0)
+    assert_close(tangent, [1.0, 1.0, 1.0, 2.0], atol=0)
+    got = optad.grad(lambda x: np.sum(np.append(2.0, x) ** 2), backend="numpy")(np.ones(2))
+    assert_close(got, [2.0, 2.0], atol=0)
+    assert np.append is np.lib._function_base_impl.append   # NumPy's own again afterwards
