@@ -304,7 +304,9 @@ class Prepared:
                 full[i] = x
             return case.fun(*full, **kwargs)
 
-        self.g = g
+        # the function itself when every argument is differentiated, as autograd's test
+        # passes it (check_grads(np.append)(A, b) transforms NumPy's own np.append)
+        self.g = case.fun if argnums == tuple(range(len(args))) and not kwargs else g
         rng = np.random.default_rng(seed)
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
