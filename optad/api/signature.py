@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import tree
 from ..ir.program import Program, ShapedArray
-from ..trace.tracer import Tracer, make_path_flat
+from ..trace.tracer import Tracer, make_path_flat, traced_callable
 from ..transforms.loop_hoist import hoist_invariants
 from ..transforms.reroll import reroll
 
@@ -154,6 +154,7 @@ def trace_path(fun, signature: Signature, values):
     decisions, lines).  With decisions the program has one more output, last, True when all of
     them come out the same again (optad/trace/guards.py); ``lines`` says where each was taken."""
     out_trees = []
+    fun = traced_callable(fun)
 
     def flat_fun(*tracers):
         leaves = [leaf.value if leaf.static else None for leaf in signature.leaves]

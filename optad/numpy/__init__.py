@@ -27,7 +27,8 @@ from .sorting import argpartition, argsort, partition, sort  # noqa: F401
 from .linalg import dot, inner, linalg, matmul, outer, vdot  # noqa: F401
 from .indexing import getitem  # noqa: F401
 from .updates import at, copy, put  # noqa: F401
-from .rounding import around, conj, conjugate, imag, real, rint, round, trunc  # noqa: F401
+from .rounding import (angle, around, conj, conjugate, imag, real, real_if_close,  # noqa: F401
+                       rint, round, trunc)
 
 fft = _types.SimpleNamespace(fftshift=fftshift, ifftshift=ifftshift)
 
@@ -53,7 +54,7 @@ SUPPORTED_FUNCTIONS = sorted([
     "argsort", "partition", "argpartition", "linalg.inv", "linalg.det", "linalg.slogdet",
     "linalg.cholesky", "linalg.eigh", "linalg.eigvalsh", "linalg.eig", "linalg.eigvals",
     "linalg.qr", "linalg.pinv", "linalg.matrix_power", "round", "around", "real", "imag",
-    "put", "copy"])
+    "put", "copy", "angle", "real_if_close"])
 SUPPORTED = SUPPORTED_UFUNCS + SUPPORTED_FUNCTIONS
 
 # Callables giving more rows of the README's table (catalogue.py) for the layers above this

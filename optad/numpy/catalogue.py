@@ -25,9 +25,9 @@ FAMILIES = [
                      "minimum", "fmax", "fmin", "logaddexp",
                      "logaddexp2", "hypot", "clip", "sinc", "deg2rad", "rad2deg", "radians",
                      "degrees", "nan_to_num", "isnan", "isinf", "isfinite", "real", "imag",
-                     "conjugate"],
-     "`np.conj` is `np.conjugate`; optad's arrays are real, so `real` and `conjugate` are "
-     "the identity and `imag` is zeros"),
+                     "conjugate", "angle", "real_if_close"],
+     "`np.conj` is `np.conjugate`; optad's arrays are real, so `real`, `conjugate` and "
+     "`real_if_close` are the identity, `imag` is zeros and `angle` is 0 or pi"),
     ("comparisons, logic", ["less", "less_equal", "greater", "greater_equal", "equal",
                             "not_equal", "logical_and", "logical_or", "logical_not", "where",
                             "select"],
@@ -48,7 +48,8 @@ FAMILIES = [
     ("indexing", ["take", "diagonal", "trace", "diag", "tril", "triu", "put", "copy"],
      "static ints, slices with any step, `None`, `...`; integer arrays (with ints, adjacent "
      "or not, as NumPy places them) for gathers; boolean masks that are constants of the "
-     "trace (closed over) as gathers of `mask.nonzero()`; `diagonal`/`trace` on any two axes; "
+     "trace (closed over) as gathers of `mask.nonzero()`, and masks passed as arguments "
+     "(their count guarded, positions found in the kernel); `diagonal`/`trace` on any two axes; "
      "writes at constant positions: `x[key] = v` and `x[key] += v` on a traced `x`, `np.put`, "
      "and `optad.numpy.at(a)[key].set(v)` / `.add(v)` (also `x.at[key]`), which returns a "
      "new array and also takes a NumPy `a`"),
@@ -95,15 +96,18 @@ CONVENTIONS = [
      "at repeated eigenvalues (singular values) the vectors have no derivative: the pair's "
      "1/(w_j - w_i) term is taken as 0, exact for functions of the values and of the "
      "eigenspaces; singular-vector derivatives need s > 0"),
-    ("`cholesky`, `eigh`",
-     "read one triangle of a symmetric matrix; derivatives are those of the symmetric part "
-     "(as in JAX and autograd)"),
+    ("`cholesky`, `eigh`, `eigvalsh`",
+     "read the triangle NumPy reads (`UPLO`, `upper`); derivatives are those of that function, "
+     "as finite differences see it: 0 for the entries not read, and off the diagonal twice "
+     "the symmetric part's (as autograd's `eigh`; JAX symmetrises the input instead, so its "
+     "values differ from NumPy's for a non-symmetric matrix). Along symmetric directions "
+     "the conventions agree"),
     ("`inv`, `det`, `slogdet`, `solve`", "need a nonsingular matrix (LinAlgError otherwise)"),
     ("`qr`", "derivatives need at least as many rows as columns"),
     ("`eig`", "real eigenvalues only; a matrix with complex ones raises"),
     ("`scipy.linalg.cholesky`, `cho_factor`, `eigh`, `solve(assume_a='sym')`",
      "read the triangle SciPy reads; derivatives are those of that function (0 for the "
-     "entries not read), unlike `np.linalg.cholesky`/`eigh`'s symmetric-part convention"),
+     "entries not read), as for `np.linalg.cholesky`/`eigh`"),
     ("`scipy.special.xlogy`, `xlog1py`",
      "0 at x = 0 for any y, as SciPy; d/dx there is log(y) where that is finite, else 0"),
     ("`scipy.special.expit`, `log_expit`, `logsumexp`, `softmax`, `log_softmax`",

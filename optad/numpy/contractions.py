@@ -79,7 +79,8 @@ def _sizes(specs, operands):
         for c, n in zip(spec, np.shape(op)):
             if sizes.get(c, 1) not in (1, n) and n != 1:
                 raise ValueError(f"einsum: label {c!r} has sizes {sizes[c]} and {n}")
-            sizes[c] = max(sizes.get(c, 1), n)
+            if c not in sizes or sizes[c] == 1:   # broadcasting: 1 gives way, also to 0
+                sizes[c] = n
     return sizes
 
 
@@ -159,12 +160,41 @@ def _path(specs, output, operands):
     return [tuple(step) for step in path[1:]]
 
 
+def _from_sublists(operands):
+    """NumPy's interleaved form ``einsum(a, [0, 1], b, [1, 2], [0, 2])`` (integer labels and
+    ``...``) as (subscripts, *arrays)."""
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+    def spec(sublist):
+        out = []
+        for label in sublist:
+            if label is Ellipsis:
+                out.append("...")
+            elif isinstance(label, (int, np.integer)) and 0 <= label < len(letters):
+                out.append(letters[int(label)])
+            else:
+                raise ValueError(f"einsum: subscript {label!r} in a sublist is not an integer "
+                                 f"in [0, {len(letters)}) or Ellipsis")
+        return "".join(out)
+
+    arrays = list(operands[0::2])
+    sublists = list(operands[1::2])
+    output = None
+    if len(arrays) > len(sublists):   # an odd count: the last item is the output sublist
+        output = arrays.pop()
+    subscripts = ",".join(spec(s) for s in sublists)
+    if output is not None:
+        subscripts += "->" + spec(output)
+    return (subscripts, *arrays)
+
+
 def einsum(*operands, out=None, optimize=True, dtype=None, order="K", casting="safe"):
     if out is not None:
         raise NotImplementedError("np.einsum(..., out=...) cannot write into a traced array")
-    if not operands or not isinstance(operands[0], str):
-        raise NotImplementedError("np.einsum on traced arrays takes a subscripts string first "
-                                  "(the interleaved operand/sublist form is not supported)")
+    if not operands:
+        raise TypeError("einsum: no operands")
+    if not isinstance(operands[0], str):
+        operands = _from_sublists(operands)
     subscripts, arrays = operands[0], [as_operand(x) for x in operands[1:]]
     if not any_tracer(*arrays):
         return np.einsum(subscripts, *arrays, optimize=optimize)

@@ -4,8 +4,9 @@
 A boolean mask that is a constant of the trace (a NumPy array the function closes over)
 selects a number of elements known while tracing: as in NumPy it is
 the integer arrays ``mask.nonzero()`` on the axes it covers, so it becomes a gather (whose
-adjoint is a scatter-add).  A traced mask would give a data-dependent shape: an error names
-``np.where``."""
+adjoint is a scatter-add).  A mask passed as an argument does too, its count guarded
+(masks.py).  A mask computed from traced values would give a data-dependent shape: an error
+names ``np.where``."""
 from __future__ import annotations
 
 import numbers
@@ -13,15 +14,16 @@ import numbers
 import numpy as np
 
 from ..primitives import shape as sh
+from . import masks
 from ._promote import is_tracer
 from .arrays import _check_indices
 
 
-TRACED_MASK = ("indexing with a traced boolean mask gives a shape that depends on the values "
-               "and cannot be traced; keep the shape with np.where(mask, x, 0) (and sum or "
-               "average with the mask as weights), or make the mask a constant of the trace by "
-               "closing over it (optad.grad(lambda w: loss(w, mask)): extra arguments are "
-               "traced, so a mask passed as one is not a constant)")
+TRACED_MASK = ("indexing with a boolean mask computed from traced values gives a shape that "
+               "depends on the values and cannot be traced; keep the shape with "
+               "np.where(mask, x, 0) (and sum or average with the mask as weights). A NumPy "
+               "mask the function closes over, or one passed as an argument and used as it "
+               "is, selects a number of entries known while tracing and works")
 
 
 def _is_bool_array(k):
@@ -38,13 +40,23 @@ def expand_masks(key, shape):
     def width(k):
         if k is None or k is Ellipsis:
             return 0
-        return np.ndim(k) if _is_bool_array(k) else 1
+        return np.ndim(k) if _is_bool_array(k) or is_tracer(k) and k.dtype == np.bool_ else 1
 
     n_real = sum(width(k) for k in key)
     out, axis = [], 0
     for k in key:
         if is_tracer(k) and k.dtype == np.bool_:
-            raise IndexError(TRACED_MASK)
+            value = masks.argument_value(k) if k.ndim > 0 else None
+            if value is None:
+                raise IndexError(TRACED_MASK)
+            covered = tuple(shape[axis:axis + k.ndim])
+            if covered != k.shape:
+                raise IndexError(f"boolean index of shape {k.shape} does not match the "
+                                 f"indexed array's axes {axis}..{axis + k.ndim - 1} of "
+                                 f"shape {covered} (array shape {tuple(shape)})")
+            out.extend(masks.true_positions(k, value))
+            axis += k.ndim
+            continue
         if k is Ellipsis:
             axis += len(shape) - n_real
         elif _is_bool_array(k):

@@ -10,7 +10,7 @@ from ..primitives import linalg as la
 from ..primitives import shape as sh
 from ._promote import any_tracer, as_operand, cast, result_dtype
 from .arrays import reshape, sum as _sum, swapaxes
-from .elementwise import absolute, multiply, safe_sqrt
+from .elementwise import absolute, add, multiply, safe_sqrt, where
 
 
 def _promote2(a, b):
@@ -126,22 +126,32 @@ def det(a):
     return multiply(sign, exp(logabsdet))
 
 
+def symmetric_from_triangle(a, lower=True):
+    """The symmetric matrix whose lower (or upper) triangle is that of ``a``: what
+    np.linalg.eigh and cholesky read.  Computing them on it gives NumPy's values, and
+    derivatives that are those of the function NumPy computes: zero for the entries of the
+    triangle not read, twice the symmetric gradient's off the diagonal of the one read."""
+    rows, cols = np.shape(a)[-2:]
+    read = np.tri(rows, cols, 0, dtype=bool) if lower else ~np.tri(rows, cols, -1, dtype=bool)
+    strict = np.tri(rows, cols, -1, dtype=bool) if lower else ~np.tri(rows, cols, 0, dtype=bool)
+    zero = np.zeros((), a.dtype)
+    return add(where(read, a, zero), swapaxes(where(strict, a, zero), -1, -2))
+
+
 def cholesky(a, upper=False):
     if not any_tracer(a):
         return np.linalg.cholesky(a, upper=upper)
-    low = dec.cholesky(_float_matrices(a, "cholesky"))
+    a = _float_matrices(a, "cholesky")
+    low = dec.cholesky(symmetric_from_triangle(a, lower=not upper))
     return swapaxes(low, -1, -2) if upper else low
 
 
 def eigh(a, UPLO="L"):
     if not any_tracer(a):
         return np.linalg.eigh(a, UPLO=UPLO)
-    a = _float_matrices(a, "eigh")
-    if UPLO == "U":
-        a = swapaxes(a, -1, -2)
-    elif UPLO != "L":
+    if UPLO not in ("L", "U"):
         raise ValueError("UPLO argument must be 'L' or 'U'")
-    return dec.eigh(a)
+    return dec.eigh(symmetric_from_triangle(_float_matrices(a, "eigh"), lower=UPLO == "L"))
 
 
 def eigvalsh(a, UPLO="L"):

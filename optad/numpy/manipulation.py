@@ -237,11 +237,22 @@ def diag(v, k=0):
 _GATHER_MODES = ("edge", "reflect", "symmetric", "wrap")
 
 
+def _pad_pairs(pad_width, ndim):
+    """(before, after) per axis, read from ``pad_width`` as NumPy reads it: one number for
+    every side, one pair for every axis (3, or (3,), or (3, 2)), else broadcast to (ndim, 2)."""
+    widths = np.asarray(pad_width, dtype=np.int64)
+    if not ndim:
+        return np.zeros((0, 2), np.int64)
+    if widths.ndim < 3 and widths.size == 1:
+        return np.full((ndim, 2), widths.ravel()[0])
+    if widths.ndim < 3 and widths.size == 2 and widths.shape != (2, 1):
+        return np.broadcast_to(widths.ravel(), (ndim, 2))
+    return np.broadcast_to(widths, (ndim, 2))
+
+
 def pad(array, pad_width, mode="constant", **kwargs):
     array = as_operand(array)
-    widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64).reshape(-1, 2)
-                             if np.ndim(pad_width) else np.asarray(pad_width),
-                             (array.ndim, 2)) if array.ndim else np.zeros((0, 2), np.int64)
+    widths = _pad_pairs(pad_width, array.ndim)
     if np.any(widths < 0):
         raise ValueError("pad: index can't contain negative values")
     widths = [(int(b), int(a)) for b, a in widths]
@@ -365,7 +376,8 @@ def dstack(tup):
 
 
 def append(arr, values, axis=None):
-    arr, values = as_operand(arr), as_operand(values)
+    arr, values = (np.asarray(v) if is_python_scalar(v) else v
+                   for v in (as_operand(arr), as_operand(values)))
     if axis is None:
         return concatenate([ravel(arr), ravel(values)], axis=0)
     return concatenate([arr, values], axis=axis)

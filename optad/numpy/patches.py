@@ -30,7 +30,7 @@ import threading
 
 import numpy as np
 
-from ..trace.tracer import add_outermost_trace_hooks, thread_state
+from ..trace.tracer import add_callable_hook, add_outermost_trace_hooks, thread_state
 from . import creation
 from ._promote import holds_tracer
 from .dispatch import FUNCTIONS
@@ -38,7 +38,7 @@ from ..numpy import SUPPORTED_FUNCTIONS, SUPPORTED_UFUNCS
 
 # Functions whose arguments are sequences of arrays by design: NumPy's dispatch already looks
 # inside those sequences (or their items may differ in shape), so they are left alone.
-SEQUENCE_FUNCTIONS = {"append", "column_stack", "concatenate", "dstack", "einsum", "hstack",
+SEQUENCE_FUNCTIONS = {"column_stack", "concatenate", "dstack", "einsum", "hstack",
                       "select", "stack", "vstack"}
 
 # NumPy's constructors that convert their first argument, and optad's versions of them.
@@ -243,8 +243,16 @@ def release():
             _bindings.restore()
 
 
+def wrapper_for(fun):
+    """The wrapper of NumPy's own function ``fun`` (``optad.grad(np.append)``: the function
+    transformed is the object NumPy's namespace held before the trace), else ``fun``."""
+    wrapper = WRAPPER_OF.get(id(fun))
+    return wrapper if wrapper is not None and wrapper.__wrapped__ is fun else fun
+
+
 def register():
     """Have every trace put the wrappers in place while it runs, unless OPTAD_PATCH_NUMPY=0.
     Called once by optad/__init__.py; changes nothing in NumPy by itself."""
     if enabled():
         add_outermost_trace_hooks(acquire, release)
+        add_callable_hook(wrapper_for)

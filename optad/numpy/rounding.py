@@ -1,10 +1,11 @@
 """Rounding and the complex-part functions on (real) traced arrays, built from floor, sign and
 select: ``np.round``/``np.around`` (with ``decimals``), ``np.rint``, ``np.trunc``; ``np.real``,
-``np.imag``, ``np.conj``/``np.conjugate``.
+``np.imag``, ``np.conj``/``np.conjugate``, ``np.angle``, ``np.real_if_close``.
 
 Rounded values are piecewise constant, so their derivative is 0 everywhere (also at the jumps,
 as in JAX).  optad's arrays are real, so ``real`` and ``conj`` are the identity and ``imag`` is
-zeros (derivatives 1, 1 and 0)."""
+zeros (derivatives 1, 1 and 0); ``angle`` is 0 or pi (derivative 0) and ``real_if_close`` the
+identity."""
 from __future__ import annotations
 
 import numpy as np
@@ -71,3 +72,18 @@ def conjugate(x):
 
 
 conj = conjugate
+
+
+def real_if_close(a, tol=100):
+    """The array itself: optad's arrays are real."""
+    return a if any_tracer(a) else np.real_if_close(a, tol)
+
+
+def angle(z, deg=False):
+    """The argument of a real number: 0 for x > 0 (and +0.0), pi for x < 0 (and -0.0), as
+    arctan2(0, x); derivative 0."""
+    if not any_tracer(z):
+        return np.angle(z, deg)
+    z = _as_float(as_operand(z))
+    out = ew.atan2(zeros_like(z), z)
+    return multiply(out, 180.0 / np.pi) if deg else out

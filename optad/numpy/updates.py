@@ -25,6 +25,7 @@ import numpy as np
 from ..primitives import shape as sh
 from ..trace.tracer import Tracer, TracerError, thread_state, user_frame
 from ._promote import as_operand, cast, holds_tracer, is_python_scalar, is_tracer
+from . import masks
 from .elementwise import add, where
 from .indexing import expand_masks
 
@@ -38,8 +39,9 @@ def _positions(shape, key):
         raise IndexError(
             f"a write into an array at positions that are traced values (at {user_frame()}): "
             "the positions must be constants of the trace (ints, slices, NumPy integer "
-            "arrays or boolean masks the function closes over). To change entries chosen by "
-            "a traced condition, use np.where(condition, new_values, x)")
+            "arrays or boolean masks the function closes over, or a boolean mask passed as an "
+            "argument used alone, x[mask] = v). To change entries chosen by a traced "
+            "condition, use np.where(condition, new_values, x)")
     expand_masks(keys, tuple(shape))   # NumPy's mask shape check, with optad's message
     return np.arange(int(np.prod(shape, dtype=np.int64)), dtype=np.int64).reshape(shape)[key]
 
@@ -64,6 +66,14 @@ def updated(x, key, value, accumulate=False):
     """``x`` with ``x[key] = value`` (``accumulate``: ``x[key] += value``, repeated positions
     adding up), as a new array; ``x`` may be a NumPy array or a traced one."""
     x = as_operand(x)
+    keys = key if isinstance(key, tuple) else (key,)
+    if len(keys) == 1 and is_tracer(keys[0]) and keys[0].dtype == np.bool_ and keys[0].ndim:
+        mask = keys[0]
+        mask_value = masks.argument_value(mask)   # a mask passed as an argument (masks.py)
+        if mask_value is not None:
+            shape = (int(np.count_nonzero(mask_value)),) + tuple(np.shape(x))[mask.ndim:]
+            return masks.masked_update(x, mask, mask_value, _values(value, x.dtype, shape),
+                                       accumulate)
     positions = _positions(np.shape(x), key)
     if positions.size == 0:
         return x

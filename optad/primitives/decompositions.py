@@ -15,9 +15,11 @@ like NumPy (A has shape (..., m, n)).
 sym(X) = (X + X^T)/2, Phi(X) keeps the strict lower triangle and half the diagonal,
 F_ij = 1/(w_j - w_i) off the diagonal (for the SVD 1/(s_j^2 - s_i^2)).
 
-Conventions: cholesky and eigh read one triangle of a symmetric matrix, so their derivatives
-are those of the symmetric part (tangents and cotangents are symmetrised, as in JAX and
-autograd).  At repeated eigenvalues (or singular values) the eigenvectors are not unique and
+Conventions: the cholesky and eigh primitives take a symmetric matrix, so their derivatives
+are those of the symmetric part (tangents and cotangents are symmetrised, as in JAX).  The
+np.linalg and scipy.linalg functions give them the symmetric matrix of the triangle they read
+(optad/numpy/linalg.py: symmetric_from_triangle), so their derivatives are those of the
+functions NumPy and SciPy compute.  At repeated eigenvalues (or singular values) the eigenvectors are not unique and
 have no derivative: F is set to 0 for exactly equal pairs, which is exact for functions of the
 eigenvalues and of the eigenspaces only.  The derivative of the singular vectors needs s > 0;
 that of inv, slogdet and det needs A nonsingular (np.linalg raises LinAlgError otherwise).

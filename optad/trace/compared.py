@@ -1,18 +1,19 @@
-"""``float(x)`` of a traced value used only in a comparison: ``if float(s) > 0.5:``.
+"""``float(x)`` / ``int(x)`` of a traced value used only in a comparison: ``if float(s) > 0.5:``.
 
-float() must return a real Python number, so a traced value cannot stay traced through it.
-But when the calling code does nothing with the number except compare it, right away, with a
-plain Python number, the comparison *is* a decision on ``s``, and can be guarded like
-``if s > 0.5:``.  This module recognises exactly that from the caller's bytecode:
+float() and int() must return a real Python number, so a traced value cannot stay traced
+through them.  But when the calling code does nothing with the number except compare it, right
+away, with a plain Python number, the comparison *is* a decision on ``s``, and can be guarded
+like ``if s > 0.5:`` (``if int(s) > 2:`` like ``if trunc(s) > 2:``).  This module recognises
+exactly that from the caller's bytecode:
 
-    LOAD_GLOBAL float           (the builtin, not shadowed)
+    LOAD_GLOBAL float / int     (the builtin, not shadowed)
     LOAD_FAST / LOAD_DEREF s    (one name: the traced value itself)
     [PRECALL 1]                 (Python 3.11)
     CALL 1                      <- the frame is here while float() runs
     LOAD_CONST c / LOAD_FAST c / LOAD_DEREF c / LOAD_GLOBAL c   (an int, float or bool)
     COMPARE_OP op
 
-Anything else (``float(x[0]) > c``, ``c < float(s)``, chained comparisons, the number stored
+Anything else (``float(x[0]) > c``, ``int(s) + 1 > c``, ``c < float(s)``, chained comparisons, the number stored
 or computed with) is not recognised and stays the error naming the line.  Integers beyond
 2**53 are refused, so Python's comparison and float64's agree.
 """
@@ -63,6 +64,13 @@ def _plain_number(value) -> bool:
 def float_compared(frame, value):
     """(op, number) when the code of ``frame`` is running ``float(name)``, ``name`` holding
     ``value``, whose result it compares next with the Python number ``number``; else None."""
+    return number_compared(frame, value, builtins.float)
+
+
+def number_compared(frame, value, kind):
+    """(op, number) when the code of ``frame`` is running ``kind(name)`` (``kind`` the builtin
+    float or int), ``name`` holding ``value``, whose result it compares next with the Python
+    number ``number``; else None."""
     if sys.version_info < (3, 11) or sys.version_info >= (3, 13):
         return None   # the bytecode pattern is checked on these versions only
     listing = _listing(frame.f_code)
@@ -76,10 +84,11 @@ def float_compared(frame, value):
     if listing[before].opname == "PRECALL":
         before -= 1
     argument, callee = listing[before], listing[before - 1]
+    name = kind.__name__
     if argument.opname not in _NAME_LOADS or callee.opname != "LOAD_GLOBAL" or \
-            callee.argval != "float":
+            callee.argval != name:
         return None
-    if frame.f_globals.get("float", frame.f_builtins.get("float")) is not builtins.float:
+    if frame.f_globals.get(name, frame.f_builtins.get(name)) is not kind:
         return None
     if frame.f_locals.get(argument.argval) is not value:
         return None

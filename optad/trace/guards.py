@@ -150,19 +150,50 @@ def decide_float(tracer, op, number, bind, where, thread_state) -> float:
     """``float(tracer)`` for code that only compares it, ``float(tracer) op number``
     (compared.py): the comparison is recorded as a decision, and the value returned makes
     Python's comparison come out as decided."""
+    return decide_number(tracer, float, op, number, bind, where, thread_state)
+
+
+def decide_number(tracer, kind, op, number, bind, where, thread_state):
+    """``kind(tracer)`` (``kind`` float or int) for code that only compares it,
+    ``kind(tracer) op number`` (compared.py): the comparison -- of the value truncated towards
+    zero for int(), as int() truncates -- is recorded as a decision, and the number returned
+    makes Python's comparison come out as decided."""
     if tracer.size != 1:
-        raise Unguardable(f"float() of an array of {tracer.size} elements")
+        raise Unguardable(f"{kind.__name__}() of an array of {tracer.size} elements")
     x = tracer
     if x.dtype != np.float64:    # compared in float64, as Python compares the float
         x = bind(primitives["convert"], x, dtype=np.dtype(np.float64))
     if x.shape != ():
         x = bind(primitives["reshape"], x, shape=())
+    exact = None
+    if kind is int:
+        # int() raises for NaN and infinities and is exact in float64 up to 2**53: a path
+        # taken by int() holds only for values of that range (decided first, below)
+        magnitude = bind(primitives["abs"], x)
+        exact = bind(primitives["le"], magnitude, float(2 ** 53))
+        if tracer.dtype.kind == "f":   # int() truncates: sign(x) * floor(|x|)
+            x = bind(primitives["mul"], bind(primitives["sign"], x),
+                     bind(primitives["floor"], magnitude))
+    state, value = tracer._trace.guards, None
+    if state is not None and thread_state.stack and thread_state.stack[-1] is tracer._trace:
+        # Python's own error for int(nan) / int(inf) before anything is recorded
+        value = kind(float(_evaluate(state, x._var, thread_state)))
+        if kind is int and abs(value) > 2 ** 53:
+            raise Unguardable(f"int() of {value}, beyond the integers float64 holds exactly")
+    if exact is not None and not decide(exact, bind, where, thread_state):
+        raise AssertionError("optad: int() of a value beyond 2**53 decided as exact")
     pred = bind(primitives[_COMPARISONS[op]], x, number)
     decided = decide(pred, bind, where, thread_state)
-    value = float(_evaluate(tracer._trace.guards, x._var, thread_state))
     if _python_compare(value, op, number) != decided:
-        raise AssertionError("optad: float() comparison decided unlike Python")
+        raise AssertionError(f"optad: {kind.__name__}() comparison decided unlike Python")
     return value
+
+
+def decide_truth_number(tracer, kind, bind, where, thread_state):
+    """``kind(b)`` (float or int) of a one-element traced boolean: the number is 1 or 0 as
+    ``b`` is true or false, so it is the decision on ``b`` (guarded like ``if b:``) whatever
+    the code does with it next -- ``float(x >= 0)`` is ``1.0 if x >= 0 else 0.0``."""
+    return kind(decide(tracer, bind, where, thread_state))
 
 
 def _python_compare(a, op, b):

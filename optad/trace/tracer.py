@@ -85,6 +85,24 @@ def add_outermost_trace_hooks(on_first_enter, on_last_exit):
         _outermost_hooks.append((on_first_enter, on_last_exit))
 
 
+# Functions mapping a callable about to be traced to the one to trace instead (the NumPy
+# wrappers register theirs: ``optad.grad(np.append)`` traces the wrapper of np.append).
+_callable_hooks: list = []
+
+
+def add_callable_hook(hook):
+    """Have ``traced_callable`` pass every function it is given through ``hook``."""
+    if hook not in _callable_hooks:
+        _callable_hooks.append(hook)
+
+
+def traced_callable(fun):
+    """The callable to trace for ``fun`` (``fun`` itself unless a hook maps it)."""
+    for hook in _callable_hooks:
+        fun = hook(fun)
+    return fun
+
+
 def set_where(where):
     """Set the source note for the equations this thread emits next; returns the previous one.
     While a transform re-emits the equations of an existing program it sets the source line of
@@ -253,6 +271,10 @@ NUMBER_HINT = (
     "itself (`if x > 0.5:` is guarded: checked on every call). "
     "To use it as a count or an index, pass it as a static (non-array) argument. To choose "
     "between values, use np.where(condition, a, b).")
+INT_HINT = NUMBER_HINT + (
+    " For whole numbers in arithmetic (int(x) * y), np.trunc(x) or np.floor(x) keep the value "
+    "traced (derivative 0), and x.astype(int) converts a traced array.")
+NUMBER_HINTS = {float: NUMBER_HINT, int: INT_HINT}
 DECISION_HINT = (
     "optad guards Python decisions on traced values (if/while/and/or, bool()): it checks them "
     "on every call and traces the other branch when it is taken. Here it cannot: {reason}. "
@@ -379,18 +401,30 @@ class Tracer:
     def __float__(self):
         if _storing_item():
             self._concrete("assignment into a NumPy array (a[i] = x)", ASSIGNMENT_HINT.lstrip())
-        frame = sys._getframe(1)
-        compared = _compared.float_compared(frame, self)
-        if compared is not None and _guards.enabled():
-            op, number = compared   # `float(s) > 0.5`: a decision on s, guarded like s > 0.5
-            try:
-                return _guards.decide_float(self, op, number, bind, user_frame(), thread_state)
-            except _guards.Unguardable as why:
-                self._concrete("float()", DECISION_HINT.format(reason=str(why)))
-        self._concrete("float()")
+        return self._decided_number(float, sys._getframe(1))
 
     def __int__(self):
-        self._concrete("int()")
+        return self._decided_number(int, sys._getframe(1))
+
+    def _decided_number(self, kind, frame):
+        """float(self) / int(self) where the number is a decision, guarded (guards.py): a
+        one-element boolean (its number, 1 or 0, is fixed by its truth: ``float(x >= 0)``), or
+        a value the calling code only compares with a Python number right away
+        (``if float(s) > 0.5:``, compared.py).  Any other use is the error naming the line."""
+        what = f"{kind.__name__}()"
+        if not _guards.enabled():
+            self._concrete(what, NUMBER_HINTS[kind])
+        try:
+            if self.dtype == np.bool_ and self.size == 1:
+                return _guards.decide_truth_number(self, kind, bind, user_frame(), thread_state)
+            compared = _compared.number_compared(frame, self, kind)
+            if compared is None:
+                self._concrete(what, NUMBER_HINTS[kind])
+            op, number = compared
+            return _guards.decide_number(self, kind, op, number, bind, user_frame(),
+                                         thread_state)
+        except _guards.Unguardable as why:
+            self._concrete(what, DECISION_HINT.format(reason=str(why)))
 
     def __index__(self):
         self._concrete("use as an index")

@@ -127,3 +127,98 @@ def test_guards_off_makes_the_comparison_an_error(monkeypatch):
     fresh = lambda x: compared_with_a_constant(x)  # noqa: E731 - traced anew
     with pytest.raises(optad.TracerError, match="float()"):
         optad.grad(fresh, backend="numpy")(np.array([1.0, 2.0]))
+
+
+# ------------------------------------------------------------------- int(), and booleans
+
+def int_compared(x):
+    s = np.sum(x)
+    if int(s) > 2:             # int() truncates: the decision is trunc(s) > 2
+        return np.sum(x ** 2)
+    return np.sum(np.sin(x))
+
+
+def int_compared_where(x):
+    return np.where(np.trunc(np.sum(x)) > 2, np.sum(x ** 2), np.sum(np.sin(x)))
+
+
+def test_int_compared_right_away_is_a_guarded_decision_on_the_truncated_value():
+    grad = optad.grad(int_compared, backend="numpy")
+    reference = optad.grad(int_compared_where, backend="numpy")
+    # 2.5 and 2.9999 truncate to 2 (not > 2, although > 2 as floats); -5.9 to -5; 3.0 to 3
+    for x in [[1.0, 1.5], [1.0, 1.9999], [1.0, 2.0], [-3.0, -2.9], [1.0, 2.5], [1.0, 1.5]]:
+        x = np.array(x)
+        assert_close(grad(x), reference(x), rtol=1e-14, what=str(x))
+        assert_close(optad.jit(int_compared, "numpy")(x), int_compared(x), rtol=1e-14)
+
+
+def test_int_of_an_integer_array_compared():
+    def f(x, n):
+        m = np.sum(n)          # traced integer (n is an argument: traced)
+        if int(m) >= 3:
+            return np.sum(x) * 2.0
+        return np.sum(x) * 5.0
+
+    grad = optad.grad(f, backend="numpy")
+    assert_close(grad(np.ones(2), np.array([1, 2])), [2.0, 2.0], atol=0)
+    assert_close(grad(np.ones(2), np.array([1, 1])), [5.0, 5.0], atol=0)
+
+
+def test_int_of_nan_raises_pythons_error():
+    with pytest.raises(ValueError):
+        optad.grad(int_compared, backend="numpy")(np.array([np.nan, 1.0]))
+
+
+def tripod_like(x):
+    # scipy's Tripod benchmark: float() of a comparison is 1.0 or 0.0, used as a number
+    p1 = float(x[0] >= 0)
+    p2 = int(x[1] >= 0)
+    return p2 * (1.0 + p1) + abs(x[0] + 50.0 * p2 * (1.0 - 2.0 * p1)) + x[1] ** 2 * p1
+
+
+def tripod_like_where(x):
+    p1 = np.where(x[0] >= 0, 1.0, 0.0)
+    p2 = np.where(x[1] >= 0, 1.0, 0.0)
+    return p2 * (1.0 + p1) + np.abs(x[0] + 50.0 * p2 * (1.0 - 2.0 * p1)) + x[1] ** 2 * p1
+
+
+def test_float_and_int_of_a_traced_boolean_are_its_guarded_decision():
+    v = np.array([0.3, -0.7])
+    funs = {backend: (optad.value_and_grad(tripod_like, backend=backend),
+                      optad.hvp(tripod_like, backend=backend)) for backend in ("numpy", "numba")}
+    ref_vg = optad.value_and_grad(tripod_like_where, backend="numpy")
+    ref_hvp = optad.hvp(tripod_like_where, backend="numpy")
+    for x in [[1.0, 2.0], [-1.0, 2.0], [1.0, -2.0], [-1.0, -2.0], [0.0, 0.0], [1.0, 2.0]]:
+        x = np.array(x)
+        want_value, want_grad = ref_vg(x)
+        assert want_value == tripod_like(x)
+        for backend, (value_and_grad, hvp) in funs.items():
+            got_value, got_grad = value_and_grad(x)
+            assert_close(got_value, want_value, rtol=1e-14, what=f"{backend} {x}")
+            assert_close(got_grad, want_grad, rtol=1e-14, what=f"{backend} {x}")
+            assert_close(hvp(x, v), ref_hvp(x, v), rtol=1e-14, atol=0, what=f"{backend} {x}")
+
+
+def test_float_of_a_boolean_array_of_several_elements_is_an_error():
+    with pytest.raises(optad.TracerError, match="float()"):
+        optad.grad(lambda x: float(x >= 0) * np.sum(x), backend="numpy")(np.ones(2))
+
+
+def _int_as_a_number(x):
+    n = int(x[0])
+    return n * x[1]
+
+
+def test_int_used_as_a_number_stays_an_error_naming_the_line_and_the_fix():
+    with pytest.raises(optad.TracerError) as err:
+        optad.grad(_int_as_a_number, backend="numpy")(np.array([1.5, 2.0]))
+    message = str(err.value)
+    assert message.startswith("int()") and "n = int(x[0])" in message
+    assert "np.trunc" in message and "static" in message
+
+
+def test_guards_off_makes_int_and_boolean_conversions_errors(monkeypatch):
+    monkeypatch.setenv("OPTAD_GUARDS", "0")
+    for fun, what in [(lambda x: int_compared(x), "int()"), (lambda x: tripod_like(x), "float()")]:
+        with pytest.raises(optad.TracerError, match=what.replace("(", r"\(").replace(")", r"\)")):
+            optad.grad(fun, backend="numpy")(np.array([1.0, 2.0]))
