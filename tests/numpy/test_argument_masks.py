@@ -71,18 +71,19 @@ def test_integer_index_argument_against_finite_differences():
 
 
 @pytest.mark.skipif("numba" not in __import__("conftest").BACKENDS, reason="numba backend absent")
-@pytest.mark.parametrize("name", ["matrix_completion", pytest.param("writes",
-                                                                     marks=pytest.mark.slow)])
-def test_numba_backend_matches_the_numpy_backend(name):
+@pytest.mark.parametrize("backend, name", [
+    ("numba", "matrix_completion"), pytest.param("numba", "writes", marks=pytest.mark.slow),
+    ("interpreter", "matrix_completion"), ("interpreter", "writes")])   # the first tier
+def test_compiled_backends_match_the_numpy_backend(backend, name):
     fun = CASES[name]
     w = RNG.normal(size=(4, 2)) if name == "matrix_completion" else RNG.normal(size=(4, 3))
     v = RNG.normal(size=w.shape)
     for mask in MASKS[:2] + MASKS[:1]:
-        got = optad.value_and_grad(fun, backend="numba")(w, mask)
+        got = optad.value_and_grad(fun, backend=backend)(w, mask)
         want = optad.value_and_grad(fun, backend="numpy")(w, mask)
         assert_close(got[0], want[0], rtol=1e-12, atol=1e-13)
         assert_close(got[1], want[1], rtol=1e-12, atol=1e-13)
-        assert_close(optad.hvp(fun, backend="numba")(w, v, mask),
+        assert_close(optad.hvp(fun, backend=backend)(w, v, mask),
                      optad.hvp(fun, backend="numpy")(w, v, mask), rtol=1e-12, atol=1e-13)
 
 
