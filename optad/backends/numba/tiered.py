@@ -64,6 +64,8 @@ HOT_SECONDS = 0.1
 MAX_EVALUATED = 20_000
 # a kernel that found the compile lock taken asks again after this many seconds
 RETRY_SECONDS = 0.05
+# while its worker runs, a kernel looks for its compiled marker at most this often
+MARKER_SECONDS = 0.02
 def _setting() -> str:
     return os.environ.get("OPTAD_TIERED", "auto").strip().lower()
 
@@ -121,6 +123,7 @@ class TieredKernel:
         self.retry_at = 0.0
         self.last_args = None
         self.worker_done = False
+        self.marker_check_at = 0.0
 
     def __getattr__(self, name):   # entry, constants, source, path: the compiled kernel's
         return getattr(self.__dict__["kernel"], name)
@@ -151,14 +154,16 @@ class TieredKernel:
     def _poll(self, args):
         """Look at the worker: when it has finished, load its machine code off this thread."""
         code = self.worker.poll()
-        if code is None and marker(self.module).exists():
+        now = time.monotonic()
+        if code is None and now >= self.marker_check_at and marker(self.module).exists():
             # its own job is done: the worker may go on building the first tier's
             # interpreter (compile_pool.compile_afterwards); the kernel loads now
             self.worker_done = True
             self._load_beside(args)
             return
         if code is None:
-            if time.monotonic() - self.started_at < WORKER_TIMEOUT:
+            self.marker_check_at = now + MARKER_SECONDS   # a file system call: not every call
+            if now - self.started_at < WORKER_TIMEOUT:
                 return
             self.worker.kill()   # hung: stopped, and counted as a failure
             code = self.worker.wait()
