@@ -89,7 +89,7 @@ def test_short_cache_fuzz_finds_no_difference():
     env.pop("OPTAD_CACHE_DIR", None)   # the fuzzer makes its own caches
     proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "fuzz_cache.py"),
                            "--quick", "--seed", "3", "--combinations", "8", "--workers", "2",
-                           "--methods", "lbfgs,gd", "--max-seconds", "60", "--no-shrink"],
+                           "--methods", "lbfgs,gd", "--max-seconds", "300", "--no-shrink"],
                           env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert " 0 differences" in proc.stdout
