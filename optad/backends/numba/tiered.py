@@ -51,7 +51,8 @@ import numpy as np
 from .compile_pool import (BUSY, LOCK_NAME, MAX_FAILURES, WORKER_NICENESS,  # noqa: F401
                            WORKER_TIMEOUT, _running, compile_slot, count_failure, failed_marker,
                            failures, failures_marker, fcntl, finished, mark_compiled,
-                           mark_failed, marker, start_worker, wait_all, worker_niceness)
+                           mark_failed, marker, reap, start_worker, wait_all,
+                           worker_niceness)
 from .machine import loader as machine_loader
 from .machine.kernel import evaluated_equations, first_tier  # noqa: F401 - tests use it here
 
@@ -134,6 +135,7 @@ class TieredKernel:
         if self.loader is not None:
             if not self.loader.is_alive():
                 self.compiled = True
+                reap()   # forget the worker if it has exited meanwhile
                 return self.kernel(*args)   # loaded (or, if loading failed, compiles here)
         elif self.worker is not None and not self.worker_done:
             self._poll(args)
