@@ -46,7 +46,9 @@ def test_kkt_conditions_with_the_bound_multipliers():
                           bounds=so.Bounds(LOWER, UPPER),
                           constraints=so.NonlinearConstraint(total, 0.0, 0.0),
                           options={"gtol": 1e-10, "xtol": 1e-14, "maxiter": 5000})
-    np.testing.assert_allclose(x, ref.x, atol=1e-5)
+    # trust-constr is an interior-point method: it stops ~1e-5 inside the bounds, by an amount
+    # that moves with BLAS settings (optad's own point is checked exactly above)
+    np.testing.assert_allclose(x, ref.x, atol=1e-4)
     np.testing.assert_allclose(np.concatenate(res.v), np.concatenate(ref.v), atol=1e-4)
 
 
